@@ -1,0 +1,3 @@
+from seatkeeper.cli import main
+
+main()

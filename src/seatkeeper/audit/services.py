@@ -1,0 +1,59 @@
+"""Writing the audit log. Called by every service inside its own transaction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from seatkeeper.audit.models import AuditEntry
+
+if TYPE_CHECKING:
+    from seatkeeper.orgs.scoping import Scope
+
+
+def audit_record(
+    *,
+    scope: Scope,
+    action: str,
+    target: models.Model | None = None,
+    target_type: str = "",
+    target_id: int | None = None,
+    label: str = "",
+    data: dict[str, Any] | None = None,
+    district_id: int | None = None,
+    batch: uuid.UUID | None = None,
+) -> AuditEntry:
+    """Append one audit entry for `action` on `target` by the scope's actor."""
+    if target is not None:
+        target_type = target_type or target._meta.model_name or ""
+        target_id = target.pk
+        label = label or str(target)
+        district_id = district_id or getattr(target, "district_id", None)
+    user = scope.user if scope.user is not None and scope.user.pk else None
+    return AuditEntry.objects.create(
+        district_id=district_id or scope.district_id,
+        actor=user,
+        actor_label=scope.label,
+        acting_role=str(scope.role),
+        launched_by=scope.launched_by,
+        via=scope.via,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=label[:300],
+        data=data or {},
+        batch=batch,
+    )
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """JSON-safe values of `fields` of `obj`, for before/after records."""
+    out: dict[str, Any] = {}
+    for f in fields:
+        v = getattr(obj, f)
+        if hasattr(v, "isoformat"):
+            v = v.isoformat()
+        out[f] = v
+    return out

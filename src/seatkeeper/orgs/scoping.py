@@ -1,0 +1,275 @@
+"""Scoping: who the caller is and which district/schools they may see and change.
+
+Every selector and service takes a `Scope` first. Fetching by id goes through
+`get_<thing>_for(scope, id)`, which answers NotFound both for rows that do not exist and for rows
+outside the scope (domain.md "Who may do what": out of scope answers "not found", never another
+tenant's data). Permissions live here as `can_<verb>_<thing>` and `<things>_visible(scope) -> Q`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from seatkeeper.errors import Forbidden, NotFound
+from seatkeeper.orgs.models import District, Membership, Role, School
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+ADMIN_ROLES = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN})
+DISTRICT_ROLES = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The caller, their role, and the part of one district they may act in.
+
+    `district_id` is None only for an operator not yet bound to a district; `school_ids` None
+    means every school of the district. `launched_by` is the district admin acting as a school
+    admin ("launch into school"); the audit log records both identities.
+    """
+
+    user: Any
+    role: str
+    district_id: int | None
+    school_ids: frozenset[int] | None = None
+    teacher_id: int | None = None
+    launched_by: Any = None
+    via: str = "cli"
+
+    @property
+    def is_district_wide(self) -> bool:
+        return self.role in DISTRICT_ROLES and self.school_ids is None
+
+    @property
+    def label(self) -> str:
+        if self.user is None:
+            return "system"
+        return self.user.get_username()
+
+    def require_district(self) -> int:
+        if self.district_id is None:
+            raise NotFound("No district selected.")
+        return self.district_id
+
+    def covers_school(self, school_id: int | None) -> bool:
+        if school_id is None:
+            return self.school_ids is None
+        return self.school_ids is None or school_id in self.school_ids
+
+
+def system_scope(district: District | None = None, *, via: str = "system") -> Scope:
+    """Scope of the platform itself (demo loader, migrations): operator powers, no user."""
+    return Scope(
+        user=None, role=Role.OPERATOR, district_id=district.pk if district else None, via=via
+    )
+
+
+def scope_for_user(user: AbstractBaseUser, *, via: str = "web") -> Scope:
+    """Build a user's scope from their membership. Superusers are platform operators."""
+    if not user.is_authenticated or not user.is_active:
+        raise NotFound("Not found.")
+    if getattr(user, "is_superuser", False):
+        return Scope(user=user, role=Role.OPERATOR, district_id=None, via=via)
+    try:
+        m = Membership.objects.get(user=user)
+    except Membership.DoesNotExist:
+        raise NotFound("This account has no role yet; ask an administrator.") from None
+    if m.role == Role.OPERATOR:
+        return Scope(user=user, role=Role.OPERATOR, district_id=None, via=via)
+    school_ids: frozenset[int] | None = None
+    teacher_id = None
+    if m.role == Role.SCHOOL_ADMIN:
+        school_ids = frozenset(
+            m.membershipschool_set.filter(district_id=m.district_id).values_list(
+                "school_id", flat=True
+            )
+        )
+    elif m.role == Role.TEACHER:
+        from seatkeeper.roster.models import Teacher
+
+        t = (
+            Teacher.objects.filter(district_id=m.district_id, user=user, deleted_at__isnull=True)
+            .values("id", "school_id")
+            .first()
+        )
+        teacher_id = t["id"] if t else None
+        school_ids = frozenset([t["school_id"]] if t and t["school_id"] else [])
+    elif m.role == Role.INTEGRATION:
+        school_ids = frozenset()
+    return Scope(
+        user=user,
+        role=m.role,
+        district_id=m.district_id,
+        school_ids=school_ids,
+        teacher_id=teacher_id,
+        via=via,
+    )
+
+
+def scope_for_username(username: str, *, via: str = "cli") -> Scope:
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    return scope_for_user(user, via=via)
+
+
+def district_for(scope: Scope, slug: str) -> tuple[Scope, District]:
+    """Resolve a district by slug within the scope; binds an operator's scope to it."""
+    district = District.objects.filter(slug=slug).first()
+    if district is None or (scope.role != Role.OPERATOR and district.pk != scope.district_id):
+        raise NotFound(f"No district {slug!r}.")
+    if scope.district_id != district.pk:
+        scope = replace(scope, district_id=district.pk)
+    return scope, district
+
+
+def launch_into_school(scope: Scope, school: School) -> Scope:
+    """A district admin (or operator) acts in one school as its school admin."""
+    if scope.role not in DISTRICT_ROLES or school.district_id != scope.district_id:
+        raise NotFound("No such school.")
+    return replace(
+        scope,
+        role=Role.SCHOOL_ADMIN,
+        school_ids=frozenset([school.pk]),
+        launched_by=scope.launched_by or scope.user,
+    )
+
+
+# --- visibility (Q filters) -------------------------------------------------------------------
+
+
+def _district_q(scope: Scope, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}district_id": scope.require_district()})
+
+
+def schools_visible(scope: Scope) -> Q:
+    q = _district_q(scope)
+    if scope.school_ids is not None:
+        q &= Q(pk__in=scope.school_ids)
+    return q
+
+
+def classrooms_visible(scope: Scope) -> Q:
+    q = _district_q(scope)
+    if scope.role == Role.TEACHER:
+        return q & (
+            Q(primary_teacher_id=scope.teacher_id)
+            | Q(classroomteacher__teacher_id=scope.teacher_id)
+        )
+    if scope.school_ids is not None:
+        q &= Q(school_id__in=scope.school_ids)
+    return q
+
+
+def teachers_visible(scope: Scope) -> Q:
+    q = _district_q(scope)
+    if scope.role == Role.TEACHER:
+        return q & Q(pk=scope.teacher_id)
+    if scope.school_ids is not None:
+        q &= Q(school_id__in=scope.school_ids) | Q(
+            primary_classrooms__school_id__in=scope.school_ids
+        )
+    return q
+
+
+def students_visible(scope: Scope) -> Q:
+    """Students of the scope's schools: home school there, or enrolled in a classroom there."""
+    q = _district_q(scope)
+    if scope.school_ids is not None:
+        q &= Q(school_id__in=scope.school_ids) | Q(
+            pk__in=_enrolled_student_ids(scope.district_id, scope.school_ids)
+        )
+    return q
+
+
+def _enrolled_student_ids(district_id: int | None, school_ids: frozenset[int]) -> Any:
+    from seatkeeper.roster.models import Enrollment
+
+    return Enrollment.objects.filter(
+        district_id=district_id, classroom__school_id__in=school_ids
+    ).values("student_id")
+
+
+# --- fetch by id --------------------------------------------------------------------------------
+
+
+def _get_for(scope: Scope, model: Any, pk: Any, visible: Q, what: str) -> Any:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(f"No {what} {pk!r}.") from None
+    obj = model.objects.filter(visible, pk=pk).distinct().first()
+    if obj is None:
+        raise NotFound(f"No {what} {pk}.")
+    return obj
+
+
+def get_school_for(scope: Scope, pk: Any) -> School:
+    return _get_for(scope, School, pk, schools_visible(scope), "school")
+
+
+def get_classroom_for(scope: Scope, pk: Any) -> Any:
+    from seatkeeper.roster.models import Classroom
+
+    return _get_for(scope, Classroom, pk, classrooms_visible(scope), "classroom")
+
+
+def get_teacher_for(scope: Scope, pk: Any) -> Any:
+    from seatkeeper.roster.models import Teacher
+
+    return _get_for(scope, Teacher, pk, teachers_visible(scope), "teacher")
+
+
+def get_student_for(scope: Scope, pk: Any) -> Any:
+    from seatkeeper.roster.models import Student
+
+    return _get_for(scope, Student, pk, students_visible(scope), "student")
+
+
+def get_product_for(scope: Scope, code_or_id: Any) -> Any:
+    from seatkeeper.orgs.models import Product
+
+    qs = Product.objects.filter(district_id=scope.require_district())
+    obj = qs.filter(code=str(code_or_id)).first()
+    if obj is None and str(code_or_id).isdigit():
+        obj = qs.filter(pk=int(code_or_id)).first()
+    if obj is None:
+        raise NotFound(f"No product {code_or_id!r}.")
+    return obj
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+
+def require_role(scope: Scope, *roles: str, doing: str) -> None:
+    if scope.role not in roles:
+        raise Forbidden(f"Your role ({scope.role.replace('_', ' ')}) may not {doing}.")
+
+
+def can_manage_district(scope: Scope) -> bool:
+    return scope.role in DISTRICT_ROLES and scope.school_ids is None
+
+
+def require_district_admin(scope: Scope, *, doing: str) -> None:
+    if not can_manage_district(scope):
+        raise Forbidden(f"Only a district admin may {doing}.")
+
+
+def require_school_admin(scope: Scope, school_id: int | None, *, doing: str) -> None:
+    """School admins of that school, district admins and operators (scope checked already)."""
+    if scope.role not in ADMIN_ROLES or not scope.covers_school(school_id):
+        raise Forbidden(f"Only an admin of this school may {doing}.")
+
+
+def can_enroll_in(scope: Scope, classroom: Any) -> bool:
+    if scope.role == Role.TEACHER:
+        return (
+            classroom.primary_teacher_id == scope.teacher_id
+            or classroom.co_teachers.filter(pk=scope.teacher_id).exists()
+        )
+    return scope.role in ADMIN_ROLES and scope.covers_school(classroom.school_id)

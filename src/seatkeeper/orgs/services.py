@@ -1,0 +1,320 @@
+"""Writes for districts, schools, products, settings and users. Each is one transaction and
+appends an audit entry with the acting scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from seatkeeper.audit import actions
+from seatkeeper.audit.services import audit_record, snapshot
+from seatkeeper.errors import Conflict, ProblemCollector, invalid
+from seatkeeper.orgs.models import (
+    District,
+    Membership,
+    MembershipSchool,
+    Product,
+    Role,
+    RosterSource,
+    School,
+)
+from seatkeeper.orgs.scoping import (
+    Scope,
+    get_school_for,
+    require_district_admin,
+    require_role,
+)
+
+DEFAULT_PRODUCT = ("core", "Core")
+SETTINGS_FIELDS = [
+    "teachers_may_create_students",
+    "new_teacher_access",
+    "stale_classroom_days",
+    "inactive_student_days",
+]
+
+
+@transaction.atomic
+def district_create(
+    *, scope: Scope, slug: str, name: str, sourced_id: str = "", with_default_product: bool = True
+) -> District:
+    """Create a district (platform operators only) with the default product `core`."""
+    require_role(scope, Role.OPERATOR, doing="create districts")
+    slug = slug.strip()
+    if not slug or slugify(slug) != slug:
+        raise invalid("slug", "must be lowercase letters, digits and hyphens", slug)
+    if District.objects.filter(slug=slug).exists():
+        raise Conflict(f"A district with slug {slug!r} already exists.")
+    district = District.objects.create(slug=slug, name=name.strip() or slug, sourced_id=sourced_id)
+    audit_record(
+        scope=scope,
+        action=actions.DISTRICT_CREATED,
+        target=district,
+        district_id=district.pk,
+        data={"new": snapshot(district, ["slug", "name", "sourced_id"])},
+    )
+    if with_default_product:
+        code, pname = DEFAULT_PRODUCT
+        _product_insert(scope=scope, district=district, code=code, name=pname)
+    return district
+
+
+@transaction.atomic
+def district_settings_update(*, scope: Scope, district: District, **changes: Any) -> District:
+    """Change district settings (district admins)."""
+    require_district_admin(scope, doing="change district settings")
+    problems = ProblemCollector()
+    for key, value in changes.items():
+        if key not in SETTINGS_FIELDS:
+            problems.add(key, "is not a district setting")
+        elif key.endswith("_days") and (not isinstance(value, int) or not 1 <= value <= 3650):
+            problems.add(key, "must be a whole number of days between 1 and 3650", value=value)
+        elif not key.endswith("_days") and not isinstance(value, bool):
+            problems.add(key, "must be true or false", value=value)
+    problems.raise_if_any("Settings not saved")
+    district = District.objects.select_for_update().get(pk=district.pk)
+    old = snapshot(district, SETTINGS_FIELDS)
+    for key, value in changes.items():
+        setattr(district, key, value)
+    district.save(update_fields=list(changes) or None)
+    new = snapshot(district, SETTINGS_FIELDS)
+    if old != new:
+        audit_record(
+            scope=scope,
+            action=actions.DISTRICT_SETTINGS_CHANGED,
+            target=district,
+            district_id=district.pk,
+            data={"old": old, "new": new},
+        )
+    return district
+
+
+def _product_insert(*, scope: Scope, district: District, code: str, name: str) -> Product:
+    from seatkeeper.licensing.models import Allocation, TeacherAccess
+    from seatkeeper.roster.models import Teacher
+
+    product = Product.objects.create(district=district, code=code, name=name)
+    schools = School.objects.filter(district=district).values_list("id", flat=True)
+    Allocation.objects.bulk_create(
+        [Allocation(district=district, school_id=s, product=product) for s in schools]
+    )
+    teachers = Teacher.objects.filter(district=district).values_list("id", flat=True)
+    TeacherAccess.objects.bulk_create(
+        [
+            TeacherAccess(
+                district=district, teacher_id=t, product=product, on=district.new_teacher_access
+            )
+            for t in teachers
+        ]
+    )
+    audit_record(
+        scope=scope,
+        action=actions.PRODUCT_CREATED,
+        target=product,
+        data={"new": snapshot(product, ["code", "name"])},
+    )
+    return product
+
+
+@transaction.atomic
+def product_create(*, scope: Scope, district: District, code: str, name: str) -> Product:
+    """Add a product; every teacher gets access per the district's new-teacher setting."""
+    require_district_admin(scope, doing="add products")
+    code = code.strip()
+    if not code or slugify(code) != code:
+        raise invalid("code", "must be lowercase letters, digits and hyphens", code)
+    if Product.objects.filter(district=district, code=code).exists():
+        raise Conflict(f"Product {code!r} already exists in {district.name}.")
+    return _product_insert(scope=scope, district=district, code=code, name=name.strip() or code)
+
+
+@transaction.atomic
+def product_update(*, scope: Scope, product: Product, name: str) -> Product:
+    require_district_admin(scope, doing="rename products")
+    old = snapshot(product, ["name"])
+    product.name = name.strip() or product.name
+    product.save(update_fields=["name"])
+    audit_record(
+        scope=scope,
+        action=actions.PRODUCT_CHANGED,
+        target=product,
+        data={"old": old, "new": snapshot(product, ["name"])},
+    )
+    return product
+
+
+@transaction.atomic
+def school_create(
+    *,
+    scope: Scope,
+    district: District,
+    name: str,
+    sourced_id: str = "",
+    roster_source: str = RosterSource.MANUAL,
+) -> School:
+    """Add a school; it starts with a zero allocation of every product."""
+    from seatkeeper.licensing.models import Allocation
+
+    require_district_admin(scope, doing="add schools")
+    if not name.strip():
+        raise invalid("name", "A school needs a name.")
+    try:
+        with transaction.atomic():
+            school = School.objects.create(
+                district=district,
+                name=name.strip(),
+                sourced_id=sourced_id,
+                roster_source=roster_source,
+            )
+    except IntegrityError:
+        raise Conflict(f"A school with sourcedId {sourced_id!r} already exists.") from None
+    Allocation.objects.bulk_create(
+        [
+            Allocation(district=district, school=school, product_id=p)
+            for p in Product.objects.filter(district=district).values_list("id", flat=True)
+        ]
+    )
+    audit_record(
+        scope=scope,
+        action=actions.SCHOOL_CREATED,
+        target=school,
+        data={"new": snapshot(school, ["name", "sourced_id", "roster_source"])},
+    )
+    return school
+
+
+@transaction.atomic
+def school_update(
+    *,
+    scope: Scope,
+    school: School,
+    name: str | None = None,
+    teachers_may_create_students: bool | None | str = "unchanged",
+) -> School:
+    """Rename a school (district admins) or tighten its "teachers may create students" setting.
+
+    A school may only tighten the district setting: False overrides, None follows the district.
+    """
+    school = get_school_for(scope, school.pk)
+    fields = ["name", "teachers_may_create_students"]
+    old = snapshot(school, fields)
+    if name is not None:
+        require_district_admin(scope, doing="rename schools")
+        if not name.strip():
+            raise invalid("name", "A school needs a name.")
+        school.name = name.strip()
+    if teachers_may_create_students != "unchanged":
+        if teachers_may_create_students is True:
+            teachers_may_create_students = None  # True cannot loosen the district; follow it.
+        school.teachers_may_create_students = teachers_may_create_students  # type: ignore[assignment]
+    school.save()
+    new = snapshot(school, fields)
+    if old != new:
+        audit_record(
+            scope=scope, action=actions.SCHOOL_CHANGED, target=school, data={"old": old, "new": new}
+        )
+    return school
+
+
+@transaction.atomic
+def school_delete(*, scope: Scope, school: School) -> School:
+    require_district_admin(scope, doing="delete schools")
+    school = get_school_for(scope, school.pk)
+    if school.deleted_at is None:
+        school.deleted_at = timezone.now()
+        school.save(update_fields=["deleted_at"])
+        audit_record(scope=scope, action=actions.SCHOOL_DELETED, target=school)
+    return school
+
+
+@transaction.atomic
+def school_restore(*, scope: Scope, school: School) -> School:
+    require_district_admin(scope, doing="restore schools")
+    school = get_school_for(scope, school.pk)
+    if school.deleted_at is not None:
+        old = school.deleted_at.isoformat()
+        school.deleted_at = None
+        school.save(update_fields=["deleted_at"])
+        audit_record(
+            scope=scope,
+            action=actions.SCHOOL_RESTORED,
+            target=school,
+            data={"old": {"deleted_at": old}},
+        )
+    return school
+
+
+def teachers_may_create_students(school: School, district: District) -> bool:
+    """District setting, which a school may only tighten."""
+    return (
+        district.teachers_may_create_students and school.teachers_may_create_students is not False
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    scope: Scope,
+    username: str,
+    password: str | None,
+    role: str,
+    district: District | None = None,
+    school_ids: list[int] | None = None,
+    teacher_id: int | None = None,
+    email: str = "",
+) -> Any:
+    """Create a user with one role. Operators create anyone; district admins their district's."""
+    User = get_user_model()
+    problems = ProblemCollector()
+    if role not in Role.values:
+        problems.add("role", f"must be one of {', '.join(Role.values)}", value=role)
+    if not username.strip():
+        problems.add("username", "is required")
+    elif User.objects.filter(username=username).exists():
+        problems.add("username", "is taken", value=username)
+    if role != Role.OPERATOR and district is None:
+        problems.add("district", "is required for this role")
+    if role == Role.SCHOOL_ADMIN and not school_ids:
+        problems.add("school", "a school admin needs at least one school")
+    problems.raise_if_any("User not created")
+    if role == Role.OPERATOR:
+        require_role(scope, Role.OPERATOR, doing="create operators")
+    else:
+        require_district_admin(scope, doing="create users")
+        if scope.role != Role.OPERATOR and district.pk != scope.district_id:  # type: ignore[union-attr]
+            raise invalid("district", "is outside your scope")
+    schools = []
+    for sid in school_ids or []:
+        school = School.objects.filter(pk=sid, district=district).first()
+        if school is None:
+            raise invalid("school", f"no school {sid} in {district}", sid)
+        schools.append(school)
+    user = User.objects.create_user(username=username, email=email, password=password)
+    if password is None:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    membership = Membership.objects.create(
+        user=user, role=role, district=None if role == Role.OPERATOR else district
+    )
+    for school in schools:
+        MembershipSchool.objects.create(district=district, membership=membership, school=school)
+    if role == Role.TEACHER and teacher_id is not None:
+        from seatkeeper.roster.models import Teacher
+
+        updated = Teacher.objects.filter(pk=teacher_id, district=district).update(user=user)
+        if not updated:
+            raise invalid("teacher", f"no teacher {teacher_id} in {district}", teacher_id)
+    audit_record(
+        scope=scope,
+        action=actions.USER_CREATED,
+        target_type="user",
+        target_id=user.pk,
+        label=username,
+        district_id=district.pk if district else None,
+        data={"new": {"username": username, "role": role, "schools": [s.pk for s in schools]}},
+    )
+    return user

@@ -1,0 +1,225 @@
+"""Rosters: teachers, terms, classrooms, students, enrollments and student activity.
+
+Counting rules these rows feed (domain.md): an enrollment in a *licensed* classroom takes a seat
+(R1, R2); archived or deleted classrooms and deleted students count for nothing (R5); only the
+primary teacher decides whether a classroom is licensed, co-teachers never do (R8). Deleting is
+soft (`deleted_at`) so it can be undone and loses no history; un-enrolling removes only the
+enrollment row (the student account stays, R2) and the audit entry keeps what undo needs.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from seatkeeper.orgs.models import RosterSource, School, TenantModel
+
+
+def _sourced_unique(model: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["district", "sourced_id"],
+        condition=~models.Q(sourced_id=""),
+        name=f"{model}_unique_sourced_id",
+    )
+
+
+class RosterRow(TenantModel):
+    sourced_id = models.CharField(max_length=255, blank=True, default="")
+    roster_source = models.CharField(
+        max_length=16, choices=RosterSource.choices, default=RosterSource.MANUAL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Teacher(RosterRow):
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="teachers"
+    )
+    first_name = models.CharField(max_length=150)
+    last_name = models.CharField(max_length=150)
+    email = models.EmailField(blank=True, default="")
+    username = models.CharField(max_length=150, blank=True, default="")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="teacher",
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [models.Index(fields=["district", "school", "last_name"])]
+        constraints = [_sourced_unique("teacher")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Term(RosterRow):
+    """An academic session (OneRoster academicSessions)."""
+
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="terms"
+    )
+    name = models.CharField(max_length=200)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            _sourced_unique("term"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")), name="term_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClassroomStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ARCHIVED = "archived", "Archived"
+
+
+class Classroom(RosterRow):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="classrooms")
+    name = models.CharField(max_length=200)
+    course_code = models.CharField(max_length=100, blank=True, default="")
+    term = models.ForeignKey(
+        Term, null=True, blank=True, on_delete=models.SET_NULL, related_name="classrooms"
+    )
+    primary_teacher = models.ForeignKey(
+        Teacher, null=True, blank=True, on_delete=models.SET_NULL, related_name="primary_classrooms"
+    )
+    co_teachers = models.ManyToManyField(
+        Teacher, through="ClassroomTeacher", related_name="co_taught_classrooms", blank=True
+    )
+    status = models.CharField(
+        max_length=10, choices=ClassroomStatus.choices, default=ClassroomStatus.ACTIVE
+    )
+    archived_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["district", "school", "status"]),
+            models.Index(fields=["district", "primary_teacher"]),
+        ]
+        constraints = [_sourced_unique("classroom")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ClassroomStatus.ACTIVE and self.deleted_at is None
+
+
+class ClassroomTeacher(TenantModel):
+    """A co-teacher of a classroom (R8: never changes whether the classroom is licensed)."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="+")
+    teacher = models.ForeignKey(Teacher, on_delete=models.CASCADE, related_name="+")
+    sourced_id = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "teacher"], name="co_teacher_once")
+        ]
+
+
+class Student(RosterRow):
+    school = models.ForeignKey(
+        School,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="students",
+        help_text="Home school; seats are counted where the student is enrolled (R1, R6).",
+    )
+    first_name = models.CharField(max_length=150)
+    middle_name = models.CharField(max_length=150, blank=True, default="")
+    last_name = models.CharField(max_length=150)
+    preferred_first_name = models.CharField(max_length=150, blank=True, default="")
+    date_of_birth = models.DateField(null=True, blank=True)
+    grade = models.CharField(max_length=20, blank=True, default="")
+    student_number = models.CharField(max_length=100, blank=True, default="")
+    username = models.CharField(max_length=150, blank=True, default="")
+    email = models.EmailField(blank=True, default="")
+    last_sign_in_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+
+    class Meta:
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(fields=["district", "school", "last_name", "first_name"]),
+            models.Index(fields=["district", "student_number"]),
+            models.Index(fields=["district", "last_sign_in_at"]),
+        ]
+        constraints = [_sourced_unique("student")]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Enrollment(TenantModel):
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments")
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="enrollments")
+    sourced_id = models.CharField(max_length=255, blank=True, default="")
+    roster_source = models.CharField(
+        max_length=16, choices=RosterSource.choices, default=RosterSource.MANUAL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district", "classroom", "student"]),
+            models.Index(fields=["district", "student"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "student"], name="enrollment_once")
+        ]
+
+
+class ActivityKind(models.TextChoices):
+    SIGN_IN = "sign_in", "Sign-in"
+    WORK = "work", "Work"
+
+
+class StudentActivity(TenantModel):
+    """Sign-ins and work reported by the learning platform; tells which duplicate is in use."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="activity")
+    kind = models.CharField(max_length=10, choices=ActivityKind.choices)
+    at = models.DateTimeField()
+    classroom = models.ForeignKey(
+        Classroom, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["district", "student", "at"])]

@@ -1,0 +1,8 @@
+"""URL configuration: the REST API under /api/v1/, the HTML UI everywhere else."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("api/v1/", include("seatkeeper.api.urls")),
+    path("", include("seatkeeper.web.urls")),
+]
