@@ -31,9 +31,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         from gunicorn.app.base import BaseApplication
 
-        from seatkeeper.wsgi import application
-
         call_command("collectstatic", interactive=False, verbosity=0)
+        from seatkeeper.wsgi import application  # after collectstatic: WhiteNoise scans at start
+
         worker = None
         if not opts["no_worker"]:
             worker = _start_task_worker()
