@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+LINT_PATHS := $(wildcard src tests bench)
 
 .PHONY: install run test lint format browser bench clean
 
@@ -29,8 +30,8 @@ run: install
 ## test: everything the suite needs (virtualenv, chromium where possible), then the suite
 test: install browser
 	@mkdir -p var
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/python -m seatkeeper makemigrations --check --dry-run >/dev/null || { echo "Model changes without a migration: run '$(BIN)/seatkeeper makemigrations'"; exit 1; }
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -38,12 +39,12 @@ browser:
 	@bash tools/ensure-chromium.sh
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 format: install
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix $(LINT_PATHS)
+	$(BIN)/ruff format $(LINT_PATHS)
 
 bench: install
 	$(BIN)/python bench/run_all.py
