@@ -61,7 +61,10 @@ def make_district(slug: str, *, schools: int = 2, pool: int = 100, allocate: int
     )
     for i in range(schools):
         school = orgs.school_create(
-            scope=scope, district=district, name=f"{slug.upper()} School {i + 1}", sourced_id=f"{slug}-s{i + 1}"
+            scope=scope,
+            district=district,
+            name=f"{slug.upper()} School {i + 1}",
+            sourced_id=f"{slug}-s{i + 1}",
         )
         if allocate:
             lic.allocation_set(scope=scope, school=school, product=product, seats=allocate)
@@ -119,7 +122,11 @@ def make_users(world: DistrictWorld) -> dict[str, Any]:
     slug = world.district.slug
     users = {
         "district_admin": orgs.user_create(
-            scope=scope, username=f"{slug}-da", password=PASSWORD, role=Role.DISTRICT_ADMIN, district=world.district
+            scope=scope,
+            username=f"{slug}-da",
+            password=PASSWORD,
+            role=Role.DISTRICT_ADMIN,
+            district=world.district,
         ),
         "school_admin": orgs.user_create(
             scope=scope,
@@ -138,14 +145,20 @@ def make_users(world: DistrictWorld) -> dict[str, Any]:
             teacher_id=world.teachers[0].pk,
         ),
         "integration": orgs.user_create(
-            scope=scope, username=f"{slug}-int", password=PASSWORD, role=Role.INTEGRATION, district=world.district
+            scope=scope,
+            username=f"{slug}-int",
+            password=PASSWORD,
+            role=Role.INTEGRATION,
+            district=world.district,
         ),
     }
     return users
 
 
 def make_operator(username: str = "op") -> Any:
-    return orgs.user_create(scope=sys_scope(), username=username, password=PASSWORD, role=Role.OPERATOR)
+    return orgs.user_create(
+        scope=sys_scope(), username=username, password=PASSWORD, role=Role.OPERATOR
+    )
 
 
 def user_model() -> Any:
