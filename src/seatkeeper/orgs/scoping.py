@@ -157,10 +157,12 @@ def schools_visible(scope: Scope) -> Q:
 def classrooms_visible(scope: Scope) -> Q:
     q = _district_q(scope)
     if scope.role == Role.TEACHER:
-        return q & (
-            Q(primary_teacher_id=scope.teacher_id)
-            | Q(classroomteacher__teacher_id=scope.teacher_id)
+        from seatkeeper.roster.models import ClassroomTeacher
+
+        co_taught = ClassroomTeacher.objects.filter(teacher_id=scope.teacher_id).values(
+            "classroom_id"
         )
+        return q & (Q(primary_teacher_id=scope.teacher_id) | Q(pk__in=co_taught))
     if scope.school_ids is not None:
         q &= Q(school_id__in=scope.school_ids)
     return q
