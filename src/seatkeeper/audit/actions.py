@@ -41,3 +41,15 @@ ENROLLMENT_CREATED = "roster.enrollment.created"
 ENROLLMENT_DELETED = "roster.enrollment.deleted"
 ACTIVITY_RECORDED = "roster.activity.recorded"
 DEMO_LOADED = "system.demo.loaded"
+
+DEDUP_STUDENTS_MERGED = "dedup.students.merged"
+DEDUP_STUDENTS_MERGE_UNDONE = "dedup.students.merge_undone"
+DEDUP_TEACHERS_MERGED = "dedup.teachers.merged"
+DEDUP_TEACHERS_MERGE_UNDONE = "dedup.teachers.merge_undone"
+DEDUP_NOT_DUPLICATES = "dedup.pair.not_duplicates"
+
+FIX_PLAN_CREATED = "fixes.plan.created"
+FIX_PLAN_APPLIED = "fixes.plan.applied"
+FIX_PLAN_UNDONE = "fixes.plan.undone"
+
+ROSTER_IMPORTED = "roster.import.applied"

@@ -13,8 +13,10 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from seatkeeper.audit import actions
@@ -172,9 +174,42 @@ def load(*, today: dt.date | None = None, force: bool = False) -> District:
         return existing
     with transaction.atomic():
         if existing is not None:
-            existing.delete()
-            get_user_model().objects.filter(username__in=[u for u, _, _ in LOGINS]).delete()
+            unload()
         return _build(today or timezone.localdate())
+
+
+def unload() -> None:
+    """Remove the demo district, every row it owns, and the demo logins."""
+    with transaction.atomic():
+        existing = District.objects.filter(slug=SLUG).first()
+        if existing is not None:
+            _drop(existing)
+        get_user_model().objects.filter(username__in=[u for u, _, _ in LOGINS]).delete()
+
+
+def _drop(district: District) -> None:
+    """Delete a district and every row it owns. Schools, teachers and products are PROTECTed
+    against stray deletes, so tables are emptied children first, retrying the protected ones."""
+    pending = [
+        m
+        for m in apps.get_models()
+        if any(
+            f.name == "district" and f.is_relation and f.related_model is District
+            for f in m._meta.fields
+        )
+    ]
+    for _ in range(len(pending) + 1):
+        left = []
+        for model in pending:
+            try:
+                with transaction.atomic():
+                    model._base_manager.filter(district=district).delete()
+            except ProtectedError:
+                left.append(model)
+        if not left:
+            break
+        pending = left
+    district.delete()
 
 
 def _build(today: dt.date) -> District:

@@ -14,13 +14,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from seatkeeper.errors import NotFound
 from seatkeeper.licensing.counting import DistrictUsage, SchoolUsage, build_school_usages
-from seatkeeper.licensing.models import Allocation, Enforcement, EnforcementMode, Purchase
+from seatkeeper.licensing.models import (
+    Allocation,
+    Enforcement,
+    EnforcementMode,
+    Purchase,
+    TeacherAccess,
+)
 from seatkeeper.orgs.models import District, Product, School
-from seatkeeper.orgs.scoping import Scope, schools_visible
+from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, schools_visible
 from seatkeeper.roster.models import ClassroomStatus, Enrollment
 
 
@@ -45,10 +52,27 @@ def licensed_classroom_q(product_id: int, prefix: str = "") -> Q:
 def licensed_enrollments(
     *, district_id: int, product_id: int, school_ids: Iterable[int] | None = None
 ) -> QuerySet[Enrollment]:
-    """Enrollments that take a seat: in a licensed classroom, of a student not deleted."""
+    """Enrollments that take a seat: in a licensed classroom, of a student not deleted.
+
+    Same rows as filtering on `licensed_classroom_q(product_id, "classroom__")`, shaped for
+    speed (bench/bench_usage.py, bench/README.md): the primary teacher's access is an EXISTS
+    on the classroom (a semi-join), and the district is filtered on the classroom only; an
+    enrollment always has its classroom's district (the services refuse cross-district
+    links), and filtering both columns makes PostgreSQL underestimate the rows ~10000x and
+    pick a plan 1.5x slower. District-wide at 100k students: ~1.4x faster on PostgreSQL,
+    unchanged on SQLite.
+    """
+    access_on = TeacherAccess.objects.filter(
+        teacher_id=OuterRef("classroom__primary_teacher_id"),
+        product_id=product_id,
+        on=True,
+        teacher__deleted_at__isnull=True,
+    )
     qs = Enrollment.objects.filter(
-        licensed_classroom_q(product_id, "classroom__"),
-        district_id=district_id,
+        Exists(access_on),
+        classroom__district_id=district_id,
+        classroom__status=ClassroomStatus.ACTIVE,
+        classroom__deleted_at__isnull=True,
         student__deleted_at__isnull=True,
     )
     if school_ids is not None:
@@ -111,8 +135,6 @@ def pool_seats(*, district_id: int, product_id: int, on: dt.date) -> int:
 def default_product(district_id: int) -> Product:
     product = Product.objects.filter(district_id=district_id).order_by("id").first()
     if product is None:
-        from seatkeeper.errors import NotFound
-
         raise NotFound("This district has no product yet.")
     return product
 
@@ -127,7 +149,10 @@ def usage_for_district(
 ) -> DistrictUsage:
     """District-wide usage for one product on one day: every visible school, and totals."""
     on = on or today()
+    district = get_district_for(scope, district.pk)
     product = product or default_product(district.pk)
+    if product.district_id != district.pk:
+        raise NotFound(f"No product {product.code!r}.")
     d, p = district.pk, product.pk
     schools_qs = School.objects.filter(schools_visible(scope), deleted_at__isnull=True)
     if school_ids is not None:
@@ -160,6 +185,9 @@ def usage_for_school(
     *, scope: Scope, school: School, product: Product, on: dt.date | None = None
 ) -> SchoolUsage:
     """One school's figures (the header of every school page)."""
+    school = get_school_for(scope, school.pk)
+    if product.district_id != school.district_id:
+        raise NotFound(f"No product {product.code!r}.")
     on = on or today()
     d, p = school.district_id, product.pk
     purchased = (
@@ -193,6 +221,9 @@ class SeatHolder:
 
 def seat_holders(*, scope: Scope, school: School, product: Product) -> list[SeatHolder]:
     """Which students use the school's seats, and through which licensed classrooms."""
+    school = get_school_for(scope, school.pk)
+    if product.district_id != school.district_id:
+        raise NotFound(f"No product {product.code!r}.")
     rows = (
         licensed_enrollments(
             district_id=school.district_id, product_id=product.pk, school_ids=[school.pk]

@@ -28,6 +28,8 @@ from seatkeeper.licensing.selectors import pool_seats, today
 from seatkeeper.orgs.models import District, Product, Role, School
 from seatkeeper.orgs.scoping import (
     Scope,
+    get_district_for,
+    get_purchase_for,
     get_school_for,
     get_teacher_for,
     require_district_admin,
@@ -103,6 +105,7 @@ def purchase_create(
 ) -> Purchase:
     """Record seats bought: for the district pool (school None) or owned by one school."""
     require_district_admin(scope, doing="record purchases")
+    district = get_district_for(scope, district.pk)
     _validate_purchase(
         district=district,
         product=product,
@@ -173,6 +176,7 @@ def purchase_update(
 ) -> Purchase:
     """Correct a purchase. Lowering pool seats below what is allocated is refused (R7)."""
     require_district_admin(scope, doing="change purchases")
+    purchase = get_purchase_for(scope, purchase.pk)
 
     def apply(p: Purchase) -> None:
         p.seats = p.seats if seats is None else seats
@@ -195,6 +199,7 @@ def purchase_update(
 def purchase_delete(*, scope: Scope, purchase: Purchase) -> Purchase:
     """Soft-delete a purchase recorded in error (restore undoes it)."""
     require_district_admin(scope, doing="delete purchases")
+    purchase = get_purchase_for(scope, purchase.pk)
 
     def apply(p: Purchase) -> None:
         p.deleted_at = p.deleted_at or timezone.now()
@@ -205,6 +210,7 @@ def purchase_delete(*, scope: Scope, purchase: Purchase) -> Purchase:
 @transaction.atomic
 def purchase_restore(*, scope: Scope, purchase: Purchase) -> Purchase:
     require_district_admin(scope, doing="restore purchases")
+    purchase = get_purchase_for(scope, purchase.pk)
 
     def apply(p: Purchase) -> None:
         p.deleted_at = None
@@ -261,6 +267,8 @@ def allocation_move(
         raise invalid("seats", "must be a whole number, 1 or more", seats)
     if from_school.pk == to_school.pk:
         raise invalid("to_school", "must differ from from_school", to_school.pk)
+    if product.district_id != from_school.district_id:
+        raise invalid("product", "not a product of this district", product.code)
     d = from_school.district_id
     with seat_guard(district_id=d, school_ids=[from_school.pk], product_ids=[product.pk]):
         _lock_pool(d, product)
@@ -356,6 +364,7 @@ def enforcement_set(
 ) -> Enforcement:
     """Set soft / hard / grace for a product (district admins)."""
     require_district_admin(scope, doing="change enforcement")
+    district = get_district_for(scope, district.pk)
     if mode not in EnforcementMode.values:
         raise invalid("mode", f"must be one of {', '.join(EnforcementMode.values)}", mode)
     if mode == EnforcementMode.GRACE and grace_until is None:

@@ -211,6 +211,42 @@ def _get_for(scope: Scope, model: Any, pk: Any, visible: Q, what: str) -> Any:
     return obj
 
 
+def get_district_for(scope: Scope, pk: Any) -> District:
+    """The district a write names, fresh from the database: the scope's own (an operator not
+    bound to a district: any). Another tenant answers NotFound, like every other lookup."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(f"No district {pk!r}.") from None
+    unbound_operator = scope.role == Role.OPERATOR and scope.district_id is None
+    district = District.objects.filter(pk=pk).first()
+    if district is None or (not unbound_operator and pk != scope.district_id):
+        raise NotFound(f"No district {pk}.")
+    return district
+
+
+def get_purchase_for(scope: Scope, pk: Any) -> Any:
+    from seatkeeper.licensing.models import Purchase
+
+    return _get_for(scope, Purchase, pk, _own_rows_q(scope), "purchase")
+
+
+def get_term_for(scope: Scope, pk: Any) -> Any:
+    from seatkeeper.roster.models import Term
+
+    q = _own_rows_q(scope)
+    if scope.school_ids is not None:
+        q &= Q(school__isnull=True) | Q(school_id__in=scope.school_ids)
+    return _get_for(scope, Term, pk, q, "term")
+
+
+def _own_rows_q(scope: Scope) -> Q:
+    """Rows of the scope's district; an operator not bound to a district sees every district."""
+    if scope.role == Role.OPERATOR and scope.district_id is None:
+        return Q()
+    return _district_q(scope)
+
+
 def get_school_for(scope: Scope, pk: Any) -> School:
     return _get_for(scope, School, pk, schools_visible(scope), "school")
 

@@ -24,6 +24,7 @@ from seatkeeper.orgs.models import (
 )
 from seatkeeper.orgs.scoping import (
     Scope,
+    get_district_for,
     get_school_for,
     require_district_admin,
     require_role,
@@ -67,6 +68,7 @@ def district_create(
 def district_settings_update(*, scope: Scope, district: District, **changes: Any) -> District:
     """Change district settings (district admins)."""
     require_district_admin(scope, doing="change district settings")
+    district = get_district_for(scope, district.pk)
     problems = ProblemCollector()
     for key, value in changes.items():
         if key not in SETTINGS_FIELDS:
@@ -124,6 +126,7 @@ def _product_insert(*, scope: Scope, district: District, code: str, name: str) -
 def product_create(*, scope: Scope, district: District, code: str, name: str) -> Product:
     """Add a product; every teacher gets access per the district's new-teacher setting."""
     require_district_admin(scope, doing="add products")
+    district = get_district_for(scope, district.pk)
     code = code.strip()
     if not code or slugify(code) != code:
         raise invalid("code", "must be lowercase letters, digits and hyphens", code)
@@ -135,6 +138,8 @@ def product_create(*, scope: Scope, district: District, code: str, name: str) ->
 @transaction.atomic
 def product_update(*, scope: Scope, product: Product, name: str) -> Product:
     require_district_admin(scope, doing="rename products")
+    get_district_for(scope, product.district_id)  # another district's product: NotFound
+    product = Product.objects.get(pk=product.pk)
     old = snapshot(product, ["name"])
     product.name = name.strip() or product.name
     product.save(update_fields=["name"])
@@ -160,6 +165,7 @@ def school_create(
     from seatkeeper.licensing.models import Allocation
 
     require_district_admin(scope, doing="add schools")
+    district = get_district_for(scope, district.pk)
     if not name.strip():
         raise invalid("name", "A school needs a name.")
     try:
@@ -285,8 +291,7 @@ def user_create(
         require_role(scope, Role.OPERATOR, doing="create operators")
     else:
         require_district_admin(scope, doing="create users")
-        if scope.role != Role.OPERATOR and district.pk != scope.district_id:  # type: ignore[union-attr]
-            raise invalid("district", "is outside your scope")
+        district = get_district_for(scope, district.pk)  # type: ignore[union-attr]
     schools = []
     for sid in school_ids or []:
         school = School.objects.filter(pk=sid, district=district).first()

@@ -223,3 +223,81 @@ class StudentActivity(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["district", "student", "at"])]
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    PREVIEWED = "previewed", "Dry run done"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Refused (errors)"
+
+
+class ImportRun(models.Model):
+    """One roster import (OneRoster or plain CSV): what was asked, progress, and the outcome.
+
+    `district` is NULL only while the import that creates the district has not been applied.
+    `summary` is the JSON the CLI prints with --json; `errors` the problems that refused it;
+    `held_back` the enrollments hard enforcement kept out (for an admin to place).
+    """
+
+    district = models.ForeignKey(
+        "orgs.District", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    district_slug = models.SlugField(max_length=80)
+    kind = models.CharField(max_length=16, choices=RosterSource.choices)
+    file_name = models.CharField(max_length=255, blank=True, default="")
+    file_path = models.CharField(max_length=500, blank=True, default="")
+    dry_run = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    done = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    stage = models.CharField(max_length=40, blank=True, default="")
+    summary = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    held_back = models.JSONField(default=list, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["district", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.file_name} ({self.status})"
+
+
+class RosterInvite(TenantModel):
+    """An administrator named by a roster import, to be invited (no login exists until then).
+
+    Rostered administrators get no account automatically: a platform or district admin sends
+    the invite, which creates the user and Membership (`accepted_at` set then).
+    """
+
+    sourced_id = models.CharField(max_length=255)
+    role = models.CharField(max_length=20)  # orgs.Role value the invite grants
+    first_name = models.CharField(max_length=150, blank=True, default="")
+    last_name = models.CharField(max_length=150, blank=True, default="")
+    email = models.EmailField(blank=True, default="")
+    username = models.CharField(max_length=150, blank=True, default="")
+    school_ids = models.JSONField(default=list, blank=True)
+    roster_source = models.CharField(
+        max_length=16, choices=RosterSource.choices, default=RosterSource.ONEROSTER
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "sourced_id"], name="roster_invite_unique_sourced_id"
+            )
+        ]

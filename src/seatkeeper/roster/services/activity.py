@@ -13,8 +13,8 @@ from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record
 from seatkeeper.errors import ProblemCollector
 from seatkeeper.orgs.models import District, Role
-from seatkeeper.orgs.scoping import Scope, require_role
-from seatkeeper.roster.models import ActivityKind, Student, StudentActivity
+from seatkeeper.orgs.scoping import Scope, get_district_for, require_role
+from seatkeeper.roster.models import ActivityKind, Classroom, Student, StudentActivity
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ def activity_record(
     require_role(
         scope, Role.OPERATOR, Role.DISTRICT_ADMIN, Role.INTEGRATION, doing="report student activity"
     )
+    district = get_district_for(scope, district.pk)
     problems = ProblemCollector()
     ids = {i.student for i in items if isinstance(i.student, int)}
     sids = {i.student for i in items if isinstance(i.student, str)}
@@ -41,6 +42,11 @@ def activity_record(
     ).values_list("id", "sourced_id")
     by_id = {pk: pk for pk, _ in found}
     by_sid = {s: pk for pk, s in found if s}
+    rooms = set(
+        Classroom.objects.filter(
+            district=district, pk__in={i.classroom for i in items if i.classroom is not None}
+        ).values_list("id", flat=True)
+    )
     resolved: list[tuple[int, ActivityItem]] = []
     for n, item in enumerate(items):
         pk = by_id.get(item.student) if isinstance(item.student, int) else by_sid.get(item.student)  # type: ignore[arg-type]
@@ -55,6 +61,10 @@ def activity_record(
                 f"items[{n}].at",
                 "needs a time zone (e.g. 2026-09-01T08:00:00Z)",
                 value=str(item.at),
+            )
+        if item.classroom is not None and item.classroom not in rooms:
+            problems.add(
+                f"items[{n}].classroom", "no such classroom in this district", value=item.classroom
             )
         if pk is not None:
             resolved.append((pk, item))

@@ -13,7 +13,14 @@ from seatkeeper.audit.services import audit_record, snapshot
 from seatkeeper.errors import Conflict, ProblemCollector, invalid
 from seatkeeper.licensing.enforcement import seat_guard
 from seatkeeper.orgs.models import District, RosterSource, School
-from seatkeeper.orgs.scoping import Scope, get_classroom_for, get_school_for, require_school_admin
+from seatkeeper.orgs.scoping import (
+    Scope,
+    get_classroom_for,
+    get_district_for,
+    get_school_for,
+    get_term_for,
+    require_school_admin,
+)
 from seatkeeper.roster.models import Classroom, ClassroomStatus, ClassroomTeacher, Teacher, Term
 from seatkeeper.roster.services._common import (
     SeatEffect,
@@ -44,6 +51,9 @@ def term_create(
     sourced_id: str = "",
     roster_source: str = RosterSource.MANUAL,
 ) -> Term:
+    district = get_district_for(scope, district.pk)
+    if school is not None:
+        school = get_school_for(scope, school.pk)
     require_school_admin(scope, school.pk if school else None, doing="add terms")
     problems = ProblemCollector()
     if not name.strip():
@@ -82,6 +92,7 @@ def term_update(
     starts_on: dt.date | None = None,
     ends_on: dt.date | None = None,
 ) -> Term:
+    term = get_term_for(scope, term.pk)
     require_school_admin(scope, term.school_id, doing="edit terms")
     fields = ["name", "starts_on", "ends_on"]
     old = snapshot(term, fields)

@@ -17,6 +17,7 @@ from seatkeeper.orgs.scoping import (
     Scope,
     can_enroll_in,
     get_classroom_for,
+    get_district_for,
     get_school_for,
     get_student_for,
     require_school_admin,
@@ -81,6 +82,7 @@ def student_create(
     Teachers may create students only where the district (tightened per school) allows, and only
     into their own classroom. Enrolling goes through hard enforcement.
     """
+    district = get_district_for(scope, district.pk)
     if classroom is not None:
         classroom = get_classroom_for(scope, classroom.pk)
         school = school or classroom.school
@@ -96,9 +98,10 @@ def student_create(
             raise Forbidden("Teachers create students into one of their own classrooms.")
     else:
         require_school_admin(scope, school.pk if school else None, doing="create students")
-    unknown = set(fields) - EDITABLE
-    if unknown:
-        raise Forbidden(f"Unknown student fields: {', '.join(sorted(unknown))}")
+    problems = ProblemCollector()
+    for key in sorted(set(fields) - EDITABLE - {"sourced_id"}):  # sourced_id: set on create only
+        problems.add(key, "is not a student field")
+    problems.raise_if_any("Student not saved")
     values = {"first_name": first_name, "last_name": last_name, **fields}
     _validate(values)
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}

@@ -11,7 +11,13 @@ from seatkeeper.errors import Conflict, ProblemCollector
 from seatkeeper.licensing.enforcement import seat_guard
 from seatkeeper.licensing.models import TeacherAccess
 from seatkeeper.orgs.models import District, Product, RosterSource, School
-from seatkeeper.orgs.scoping import Scope, get_school_for, get_teacher_for, require_school_admin
+from seatkeeper.orgs.scoping import (
+    Scope,
+    get_district_for,
+    get_school_for,
+    get_teacher_for,
+    require_school_admin,
+)
 from seatkeeper.roster.models import Classroom, Teacher
 
 TEACHER_FIELDS = ["first_name", "last_name", "email", "username", "school_id", "sourced_id"]
@@ -41,6 +47,7 @@ def teacher_create(
     access_on: bool | None = None,
 ) -> Teacher:
     """Add a teacher; access to every product starts ON or OFF per district setting."""
+    district = get_district_for(scope, district.pk)
     if school is not None:
         school = get_school_for(scope, school.pk)
     require_school_admin(scope, school.pk if school else None, doing="add teachers")

@@ -13,6 +13,18 @@ from seatkeeper.errors import SeatkeeperError
 from seatkeeper.licensing.selectors import default_product, usage_for_district
 from seatkeeper.orgs.scoping import district_for, get_product_for, system_scope
 
+# The stable `--json` contract other tools read (issue 2): these keys, no more, no fewer.
+CONTRACT_KEYS = (
+    "district",
+    "product",
+    "on",
+    "purchased",
+    "allocated",
+    "unallocated",
+    "used",
+    "schools",
+)
+
 
 class Command(BaseCommand):
     help = "Seats used and remaining for every school of a district (one product, one day)."
@@ -40,7 +52,8 @@ class Command(BaseCommand):
         except SeatkeeperError as exc:
             raise fail(exc) from None
         if opts["json"]:
-            self.stdout.write(dumps(usage.as_dict()))
+            data = usage.as_dict()
+            self.stdout.write(dumps({k: data[k] for k in CONTRACT_KEYS}))
             return
         console = Console(file=self.stdout, width=120)
         table = Table(

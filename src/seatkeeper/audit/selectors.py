@@ -1,0 +1,55 @@
+"""Audit log reads: the district's entries, filtered by actor, action, object and date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from seatkeeper.audit.models import AuditEntry
+from seatkeeper.orgs.scoping import Scope, require_district_admin
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str = ""  # username (either identity of a launched admin), substring
+    action: str = ""  # exact code, or a prefix ending in "." (e.g. "roster.")
+    target: str = ""  # object label or type, substring
+    since: dt.date | None = None
+    until: dt.date | None = None  # inclusive
+
+
+def audit_entries(*, scope: Scope, filters: AuditFilters | None = None) -> QuerySet[AuditEntry]:
+    """Entries of the scope's district, newest first (district admins and operators)."""
+    require_district_admin(scope, doing="read the audit log")
+    f = filters or AuditFilters()
+    qs = AuditEntry.objects.filter(district_id=scope.require_district()).select_related(
+        "launched_by"
+    )
+    if f.actor:
+        qs = qs.filter(
+            Q(actor_label__icontains=f.actor) | Q(launched_by__username__icontains=f.actor)
+        )
+    if f.action:
+        qs = (
+            qs.filter(action__startswith=f.action)
+            if f.action.endswith(".")
+            else qs.filter(action=f.action)
+        )
+    if f.target:
+        qs = qs.filter(Q(target_label__icontains=f.target) | Q(target_type__iexact=f.target))
+    if f.since:
+        qs = qs.filter(at__date__gte=f.since)
+    if f.until:
+        qs = qs.filter(at__date__lte=f.until)
+    return qs.order_by("-at", "-id")
+
+
+def audit_action_codes(*, scope: Scope) -> list[str]:
+    """The action codes that occur in the district's log (for the filter menu)."""
+    return sorted(
+        AuditEntry.objects.filter(district_id=scope.require_district())
+        .values_list("action", flat=True)
+        .distinct()
+    )
