@@ -1,0 +1,271 @@
+"""Roster imports, one code path for the CLI, the web page and the background task.
+
+`oneroster_import` validates every file first (collecting every error with file, line, column
+and value, up to a limit), then writes in ONE transaction: the district (created when the slug
+is new), schools, terms, teachers, students, invites for administrators, classrooms and
+enrollments, matched by sourcedId. Hard enforcement holds back seats beyond capacity
+(`holdback.py`). The summary (per entity created/updated/deleted/unchanged, seat effect per
+school and product) is computed inside the transaction; a dry run then rolls it back, so it
+writes nothing and predicts exactly what applying does. One audit entry records the import
+with what undo needs (removed enrollment rows, soft-deleted ids, the id floor of new rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from seatkeeper.audit import actions
+from seatkeeper.audit.services import audit_record
+from seatkeeper.errors import InvalidInput, NotFound, SeatkeeperError
+from seatkeeper.orgs.models import District, Role, RosterSource
+from seatkeeper.orgs.scoping import Scope, district_for, require_district_admin
+from seatkeeper.orgs.services import district_create
+from seatkeeper.roster.models import Classroom, ImportRun, ImportStatus, Student, Teacher, Term
+from seatkeeper.roster.oneroster.holdback import hold_back, lock_seats
+from seatkeeper.roster.oneroster.mapper import Mapper, WriteResult
+from seatkeeper.roster.oneroster.notes import Notes
+from seatkeeper.roster.oneroster.reader import open_source
+from seatkeeper.roster.oneroster.summary import seat_effect, seat_snapshot
+from seatkeeper.roster.oneroster.validate import Dataset, Known, validate
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+class ImportRefused(InvalidInput):
+    """The files have errors: nothing was written. `extra["summary"]` has errors and notes."""
+
+    code = "import_refused"
+
+
+class _DryRun(Exception):
+    """Raised to roll a dry run back after its summary is computed."""
+
+
+def resolve_district(scope: Scope, slug: str) -> tuple[Scope, District | None]:
+    """The district to import into, or None when the import will create it (operators only)."""
+    district = District.objects.filter(slug=slug).first()
+    if district is None:
+        if scope.role != Role.OPERATOR:
+            raise NotFound(f"No district {slug!r}.")
+        return scope, None
+    scope, district = district_for(scope, slug)
+    require_district_admin(scope, doing="import rosters")
+    return scope, district
+
+
+def known_ids(district: District | None) -> Known:
+    known = Known()
+    if district is None:
+        return known
+    from seatkeeper.orgs.models import School
+
+    live = {"district_id": district.pk}
+    known.schools = set(
+        School.objects.filter(**live, deleted_at__isnull=True)
+        .exclude(sourced_id="")
+        .values_list("sourced_id", flat=True)
+    )
+    known.terms = set(
+        Term.objects.filter(**live).exclude(sourced_id="").values_list("sourced_id", flat=True)
+    )
+    known.classes = set(
+        Classroom.objects.filter(**live, deleted_at__isnull=True)
+        .exclude(sourced_id="")
+        .values_list("sourced_id", flat=True)
+    )
+    for model, kind in ((Teacher, "teacher"), (Student, "student")):
+        for sid in (
+            model.objects.filter(**live, deleted_at__isnull=True)
+            .exclude(sourced_id="")
+            .values_list("sourced_id", flat=True)
+            .iterator(chunk_size=10000)
+        ):
+            known.users[sid] = kind
+    return known
+
+
+def refuse(notes: Notes, summary: dict[str, Any]) -> ImportRefused:
+    n = notes.error_count
+    summary["errors"] = [p.as_dict() for p in notes.errors]
+    summary["error_count"] = n
+    summary["warnings"] = notes.warning_list()
+    shown = "" if n <= len(notes.errors) else f" (the first {len(notes.errors)} are listed)"
+    return ImportRefused(
+        f"Import refused, nothing was written: {n} problem{'s' if n != 1 else ''} in the "
+        f"files{shown}.",
+        problems=notes.errors,
+        summary=summary,
+    )
+
+
+def oneroster_import(
+    *,
+    scope: Scope,
+    path: str | Path,
+    district_slug: str,
+    dry_run: bool = False,
+    label: str | None = None,
+    progress: ProgressFn | None = None,
+    run: ImportRun | None = None,
+) -> dict[str, Any]:
+    """Import a OneRoster zip or folder into a district; returns the summary (see module doc)."""
+    scope, district = resolve_district(scope, district_slug)
+    source = open_source(path, label)
+    summary: dict[str, Any] = {
+        "kind": RosterSource.ONEROSTER,
+        "file": source.label,
+        "district": district_slug,
+        "dry_run": dry_run,
+    }
+    try:
+        report = progress or (lambda stage, done, total: None)
+        report("validating", 0, 0)
+        ds = validate(source, known_ids(district))
+        summary["version"] = ds.version
+        summary["mode"] = "delta" if ds.delta else "bulk"
+        if ds.notes.error_count:
+            raise refuse(ds.notes, summary)
+        total = len(ds.users) + ds.enrollment_rows
+        done = [0]
+
+        def step(n: int) -> None:
+            done[0] += n
+            report("writing", done[0], total)
+
+        def write(d: District) -> WriteResult:
+            return Mapper(ds, d, RosterSource.ONEROSTER, step).run()
+
+        org = ds.district_org
+        return apply_import(
+            scope=scope,
+            district=district,
+            district_slug=district_slug,
+            district_name=org.name if org else district_slug,
+            district_sourced_id=org.sid if org else "",
+            write=write,
+            notes=ds.notes,
+            summary=summary,
+            dry_run=dry_run,
+            run=run,
+        )
+    finally:
+        source.close()
+
+
+def apply_import(
+    *,
+    scope: Scope,
+    district: District | None,
+    district_slug: str,
+    district_name: str,
+    district_sourced_id: str,
+    write: Callable[[District], WriteResult],
+    notes: Notes,
+    summary: dict[str, Any],
+    dry_run: bool,
+    run: ImportRun | None,
+) -> dict[str, Any]:
+    """The transaction shared by OneRoster and CSV imports (see the module docstring)."""
+    try:
+        with transaction.atomic():
+            summary["district_created"] = district is None
+            if district is None:
+                district = district_create(
+                    scope=scope,
+                    slug=district_slug,
+                    name=district_name,
+                    sourced_id=district_sourced_id,
+                )
+                scope, district = district_for(scope, district_slug)
+            lock_seats(district)
+            before = seat_snapshot(scope, district)
+            result = write(district)
+            if notes.error_count:  # the writer found something validation could not
+                raise refuse(notes, summary)
+            held, still_over = hold_back(
+                scope=scope, district=district, before=before, floor=result.enrollment_id_floor
+            )
+            result.counts["enrollments"].created -= sum(h["enrollments"] for h in held)
+            after = seat_snapshot(scope, district)
+            summary.update(
+                {
+                    "applied": not dry_run,
+                    "entities": {k: c.as_dict() for k, c in result.counts.items()},
+                    "ignored": result.ignored,
+                    "warnings": notes.warning_list(),
+                    "seats": seat_effect(before, after),
+                    "held_back": held,
+                    "still_over_capacity": still_over,
+                    "errors": [],
+                }
+            )
+            if dry_run:
+                raise _DryRun
+            run = _record(scope, district, run, summary, held)
+            summary["import_run"] = run.pk
+            audit_record(
+                scope=scope,
+                action=actions.ROSTER_IMPORTED,
+                target_type="import_run",
+                target_id=run.pk,
+                label=f"{summary['kind']} import of {summary['file']}",
+                district_id=district.pk,
+                data={
+                    "new": {
+                        "kind": summary["kind"],
+                        "file": summary["file"],
+                        "entities": summary["entities"],
+                        "held_back": len(held),
+                    },
+                    "undo": {
+                        "enrollment_id_floor": result.enrollment_id_floor,
+                        "removed_enrollments": result.removed_enrollments,
+                        "soft_deleted": result.deleted_ids,
+                    },
+                },
+            )
+    except _DryRun:
+        pass
+    return summary
+
+
+def _record(
+    scope: Scope,
+    district: District,
+    run: ImportRun | None,
+    summary: dict[str, Any],
+    held: list[dict[str, Any]],
+) -> ImportRun:
+    user = scope.user if scope.user is not None and scope.user.pk else None
+    if run is None:
+        run = ImportRun(
+            district_slug=district.slug,
+            kind=summary["kind"],
+            file_name=str(summary["file"])[:255],
+            actor=user,
+            actor_label=scope.label,
+        )
+    run.district = district
+    run.dry_run = False
+    run.status = ImportStatus.APPLIED
+    run.summary = summary
+    run.errors = []
+    run.held_back = held
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def describe_error(exc: SeatkeeperError) -> dict[str, Any]:
+    """Summary-shaped dict for any refusal (file errors, scope, a conflict)."""
+    if isinstance(exc, ImportRefused):
+        return dict(exc.extra["summary"])
+    return {"errors": [p.as_dict() for p in exc.problems] or [{"message": exc.message}]}
+
+
+__all__ = ["Dataset", "ImportRefused", "apply_import", "oneroster_import", "resolve_district"]

@@ -1,0 +1,209 @@
+"""Reading OneRoster CSV sets: a zip or a folder, streamed row by row (the parser).
+
+Files are found case-insensitively (`userProfiles.csv` and `userprofiles.csv` are the same),
+in the shallowest folder holding `manifest.csv` (or `users.csv`) so a zip with a top folder or
+extra folders (`__MACOSX/`) works. Text is decoded as UTF-8 (a BOM is accepted); anything else
+is reported with the file and line where decoding failed, never a traceback. Headers are
+trimmed and empty header cells (trailing commas) dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from seatkeeper.errors import FieldProblem, InvalidInput
+
+csv.field_size_limit(1 << 20)
+
+
+class ReadError(Exception):
+    """A file could not be read at all (bad encoding, not a CSV, not a zip)."""
+
+    def __init__(self, problem: FieldProblem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class Row:
+    """One CSV record: the physical line it starts on (header is line 1) and its cells."""
+
+    __slots__ = ("line", "values")
+
+    def __init__(self, line: int, values: dict[str, str]):
+        self.line = line
+        self.values = values
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, "").strip()
+
+
+@dataclass
+class Source:
+    """A OneRoster set: where its files are and how to open them."""
+
+    label: str
+    names: dict[str, str] = field(default_factory=dict)  # lower-case file name -> member path
+    ignored: list[str] = field(default_factory=list)
+    zip: zipfile.ZipFile | None = None
+    root: Path | None = None
+
+    def has(self, name: str) -> bool:
+        return name.lower() in self.names
+
+    def open_bytes(self, name: str) -> IO[bytes]:
+        member = self.names[name.lower()]
+        if self.zip is not None:
+            return self.zip.open(member)
+        assert self.root is not None
+        return (self.root / member).open("rb")
+
+    def close(self) -> None:
+        if self.zip is not None:
+            self.zip.close()
+
+    def file_name(self, name: str) -> str:
+        return PurePosixPath(self.names[name.lower()]).name
+
+
+def open_source(path: str | Path, label: str | None = None) -> Source:
+    """Open a zip file or a folder of OneRoster CSV files."""
+    p = Path(path)
+    label = label or p.name
+    if p.is_dir():
+        members = [str(f.relative_to(p)).replace("\\", "/") for f in p.rglob("*") if f.is_file()]
+        src = Source(label=label, root=p)
+    elif p.is_file():
+        try:
+            zf = zipfile.ZipFile(p)
+        except (zipfile.BadZipFile, OSError):
+            raise InvalidInput(
+                f"{label} is not a zip file or a folder of OneRoster CSV files.",
+                problems=[FieldProblem(field="file", message="not a zip file", file=label)],
+            ) from None
+        members = [m for m in zf.namelist() if not m.endswith("/")]
+        src = Source(label=label, zip=zf)
+    else:
+        raise InvalidInput(
+            f"{path} does not exist.",
+            problems=[FieldProblem(field="path", message="no such file or folder", value=str(p))],
+        )
+    _index(src, members)
+    return src
+
+
+def _index(src: Source, members: list[str]) -> None:
+    csvs = [
+        m
+        for m in members
+        if m.lower().endswith(".csv")
+        and not any(part.startswith(("__MACOSX", ".")) for part in m.split("/"))
+    ]
+    anchors = [m for m in csvs if PurePosixPath(m).name.lower() in ("manifest.csv", "users.csv")]
+    if not anchors:
+        raise InvalidInput(
+            f"{src.label} holds no OneRoster files (manifest.csv or users.csv).",
+            problems=[
+                FieldProblem(field="file", message="no manifest.csv or users.csv", file=src.label)
+            ],
+        )
+    anchors.sort(key=lambda m: (m.count("/"), m))
+    folder = str(PurePosixPath(anchors[0]).parent)
+    for m in members:
+        parent = str(PurePosixPath(m).parent)
+        if m in csvs and parent == folder:
+            src.names[PurePosixPath(m).name.lower()] = m
+        else:
+            src.ignored.append(m)
+
+
+def read_rows(src: Source, name: str) -> tuple[list[str], Iterator[Row]]:
+    """Header (trimmed, empty cells dropped) and a streaming iterator of rows.
+
+    Raises ReadError for a file that is empty, not UTF-8, or not parseable as CSV.
+    """
+    fname = src.file_name(name)
+    raw = src.open_bytes(name)
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="strict")
+    reader = csv.reader(text, strict=False)
+    try:
+        header_cells = next(reader)
+    except StopIteration:
+        raise ReadError(
+            FieldProblem(field="file", message="the file is empty (no header row)", file=fname)
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ReadError(_decode_problem(src, name, exc)) from None
+    except csv.Error as exc:
+        raise ReadError(
+            FieldProblem(field="file", message=f"not a CSV file: {exc}", file=fname)
+        ) from None
+    header = [h.strip() for h in header_cells]
+
+    names = [h if h else f"\x00{i}" for i, h in enumerate(header)]  # empty cells never match
+
+    def rows() -> Iterator[Row]:
+        start = reader.line_num + 1
+        try:
+            for cells in reader:
+                line = start
+                start = reader.line_num + 1
+                if not cells or (not cells[0] and not any(c.strip() for c in cells)):
+                    continue  # blank line, or a line of empty cells (spreadsheet export)
+                yield Row(line, dict(zip(names, cells, strict=False)))  # short rows: missing = ""
+        except UnicodeDecodeError as exc:
+            raise ReadError(_decode_problem(src, name, exc)) from None
+        except csv.Error as exc:
+            raise ReadError(
+                FieldProblem(field="file", message=f"CSV error: {exc}", file=fname, line=start)
+            ) from None
+        finally:
+            raw.close()
+
+    return [h for h in header if h], rows()
+
+
+def _decode_problem(src: Source, name: str, exc: UnicodeDecodeError) -> FieldProblem:
+    """Where the first byte that is not UTF-8 is (decoding runs in chunks, so look again)."""
+    bad = exc.object[exc.start : exc.start + 1]
+    guess = (
+        "UTF-16"
+        if exc.object[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+        else ("Windows-1252 or Latin-1")
+    )
+    line, value = None, None
+    with src.open_bytes(name) as fh:
+        for n, raw_line in enumerate(fh, start=1):
+            try:
+                raw_line.decode("utf-8")
+            except UnicodeDecodeError:
+                line, value = n, raw_line.decode("latin-1").strip()[:80]
+                break
+    return FieldProblem(
+        field="encoding",
+        message=(
+            f"not UTF-8 text (byte {bad!r}; it looks like {guess}); "
+            'save the file as UTF-8 ("CSV UTF-8") and import again'
+        ),
+        value=value,
+        file=src.file_name(name),
+        line=line,
+    )
+
+
+def read_manifest(src: Source) -> dict[str, str]:
+    if not src.has("manifest.csv"):
+        return {}
+    _, rows = read_rows(src, "manifest.csv")
+    out = {}
+    for row in rows:
+        vals = list(row.values.values())
+        if len(vals) >= 2:
+            out[vals[0].strip()] = vals[1].strip()
+    return out

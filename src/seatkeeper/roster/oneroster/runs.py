@@ -1,0 +1,202 @@
+"""Import runs for the web page and the background worker: upload, preview, apply, progress.
+
+An uploaded file is kept under MEDIA_ROOT/imports/ so a preview (dry run) and the apply that
+follows read the same bytes. Small files run at once; larger ones go to the task queue
+(`roster.tasks.run_import`), and the page polls the run's progress. Progress is written from a
+separate autocommit connection on PostgreSQL, so the page sees it while the import's own
+transaction is still open (on SQLite the write lock forbids that: the bar shows the stage).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import connection, connections
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from seatkeeper.errors import Forbidden, InvalidInput, NotFound, SeatkeeperError
+from seatkeeper.orgs.models import Role, RosterSource
+from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, scope_for_user, system_scope
+from seatkeeper.roster.models import ImportRun, ImportStatus
+from seatkeeper.roster.oneroster.importer import describe_error
+
+logger = logging.getLogger(__name__)
+BACKGROUND_BYTES = 512 * 1024  # larger uploads run in the worker with a progress bar
+# (settings.SEATKEEPER_IMPORT_BACKGROUND_BYTES overrides it)
+MAX_BYTES = 2 * 1024**3
+
+
+def import_runs_visible(scope: Scope) -> QuerySet[ImportRun]:
+    """District admins see every run of their district; school admins the runs they made."""
+    qs = ImportRun.objects.filter(
+        Q(district_id=scope.require_district()) | Q(district__isnull=True, actor=scope.user)
+    )
+    if scope.role not in (Role.OPERATOR, Role.DISTRICT_ADMIN) or scope.school_ids is not None:
+        qs = qs.filter(actor=scope.user)
+    return qs
+
+
+def get_import_run_for(scope: Scope, pk: Any) -> ImportRun:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(f"No import {pk!r}.") from None
+    run = import_runs_visible(scope).filter(pk=pk).first()
+    if run is None:
+        raise NotFound(f"No import {pk}.")
+    return run
+
+
+def import_run_create(
+    *, scope: Scope, district_slug: str, kind: str, name: str, data: IO[bytes], size: int
+) -> ImportRun:
+    """Keep an upload and create its preview run (queued)."""
+    if scope.role not in ADMIN_ROLES:
+        raise Forbidden("Only admins may import rosters.")
+    if kind == RosterSource.ONEROSTER and (
+        scope.role not in (Role.OPERATOR, Role.DISTRICT_ADMIN) or scope.school_ids is not None
+    ):
+        raise Forbidden("Only a district admin may import OneRoster files.")
+    if kind not in (RosterSource.ONEROSTER, RosterSource.CSV):
+        raise InvalidInput("Choose OneRoster or CSV.")
+    if size > MAX_BYTES:
+        raise InvalidInput("The file is larger than 2 GB.")
+    folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = Path(name).name or "upload"
+    target = folder / safe
+    with target.open("wb") as fh:
+        for chunk in iter(lambda: data.read(1 << 20), b""):
+            fh.write(chunk)
+    user = scope.user if scope.user is not None and scope.user.pk else None
+    return ImportRun.objects.create(
+        district_id=scope.district_id,
+        district_slug=district_slug,
+        kind=kind,
+        file_name=safe[:255],
+        file_path=str(target),
+        dry_run=True,
+        actor=user,
+        actor_label=scope.label,
+    )
+
+
+def import_run_apply(*, scope: Scope, run: ImportRun) -> ImportRun:
+    """Queue the apply of a previewed run: the same file, for real."""
+    run = get_import_run_for(scope, run.pk)
+    if run.status != ImportStatus.PREVIEWED:
+        raise InvalidInput("Only a dry run without errors can be applied.")
+    user = scope.user if scope.user is not None and scope.user.pk else None
+    return ImportRun.objects.create(
+        district=run.district,
+        district_slug=run.district_slug,
+        kind=run.kind,
+        file_name=run.file_name,
+        file_path=run.file_path,
+        dry_run=False,
+        actor=user,
+        actor_label=scope.label,
+    )
+
+
+def runs_in_background(run: ImportRun) -> bool:
+    try:
+        limit = getattr(settings, "SEATKEEPER_IMPORT_BACKGROUND_BYTES", BACKGROUND_BYTES)
+        return Path(run.file_path).stat().st_size > limit
+    except OSError:
+        return False
+
+
+class _Progress:
+    """Throttled progress writes; on PostgreSQL through a second, autocommit connection."""
+
+    def __init__(self, run_id: int):
+        self.run_id = run_id
+        self.last = 0.0
+        self.side = None
+        if connection.vendor == "postgresql":
+            self.side = connections.create_connection("default")
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.5 and stage == getattr(self, "stage", stage):
+            return
+        self.last, self.stage = now, stage
+        sql = "UPDATE roster_importrun SET stage = %s, done = %s, total = %s WHERE id = %s"
+        if self.side is not None:
+            with self.side.cursor() as cur:
+                cur.execute(sql, [stage, done, total, self.run_id])
+        elif not connection.in_atomic_block:
+            ImportRun.objects.filter(pk=self.run_id).update(stage=stage, done=done, total=total)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+
+
+def import_run_execute(run_id: int) -> ImportRun:
+    """Run a queued import (preview or apply) as its actor; never raises for bad files."""
+    from seatkeeper.roster.csv_upload import csv_import
+    from seatkeeper.roster.oneroster.importer import oneroster_import
+
+    run = ImportRun.objects.get(pk=run_id)
+    if run.status not in (ImportStatus.QUEUED,):
+        return run
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING, stage="starting")
+    progress = _Progress(run.pk)
+    try:
+        scope = scope_for_user(run.actor, via="web") if run.actor else system_scope(via="task")
+        if scope.district_id is None and run.district_id is not None:
+            from dataclasses import replace
+
+            scope = replace(scope, district_id=run.district_id)
+        fn = oneroster_import if run.kind == RosterSource.ONEROSTER else csv_import
+        summary = fn(
+            scope=scope,
+            path=run.file_path,
+            district_slug=run.district_slug,
+            dry_run=run.dry_run,
+            label=run.file_name,
+            progress=progress,
+            run=None if run.dry_run else run,
+        )
+    except SeatkeeperError as exc:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.FAILED,
+            summary=describe_error(exc),
+            errors=describe_error(exc).get("errors", []),
+            finished_at=timezone.now(),
+            stage="refused",
+        )
+        return ImportRun.objects.get(pk=run.pk)
+    except Exception:
+        # A bug, not bad files: the page must not poll forever, nor show a traceback.
+        logger.exception("import run %s failed", run.pk)
+        problem = {"message": "The import stopped on an unexpected error; nothing was written."}
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.FAILED,
+            summary={"errors": [problem]},
+            errors=[problem],
+            finished_at=timezone.now(),
+            stage="error",
+        )
+        return ImportRun.objects.get(pk=run.pk)
+    finally:
+        progress.close()
+    if run.dry_run:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.PREVIEWED,
+            summary=summary,
+            held_back=summary.get("held_back", []),
+            finished_at=timezone.now(),
+            stage="done",
+        )
+    else:
+        ImportRun.objects.filter(pk=run.pk).update(stage="done")
+    return ImportRun.objects.get(pk=run.pk)

@@ -1,0 +1,322 @@
+"""Roster reads for admin pages, in bulk (no query per row).
+
+Seat figures come from `licensing.selectors` (`seat_holders`, `licensed_enrollments`): this module
+only groups them per teacher, classroom or student, so "seats held" and "seats freed" here are
+exactly what the counting rules (R1, R4, R5, R8) say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+
+from seatkeeper.licensing.models import TeacherAccess
+from seatkeeper.licensing.selectors import licensed_enrollments, seat_holders
+from seatkeeper.orgs.models import Product, School
+from seatkeeper.orgs.scoping import (
+    Scope,
+    classrooms_visible,
+    students_visible,
+    teachers_visible,
+)
+from seatkeeper.roster.models import Classroom, ClassroomStatus, Enrollment, Student, Teacher
+
+
+def _of_school(school: School) -> Q:
+    """A teacher of the school: home school there, or primary teacher of a classroom there."""
+    teaching_here = Classroom.objects.filter(
+        district_id=school.district_id, school=school, primary_teacher__isnull=False
+    ).values("primary_teacher_id")
+    return Q(school=school) | Q(pk__in=teaching_here)
+
+
+@dataclass(frozen=True)
+class TeacherSeats:
+    """One teacher at one school for one product (School: Manage License)."""
+
+    teacher: Teacher
+    access_on: bool
+    classrooms: int
+    seats_held: int  # students holding a seat through this teacher's licensed classrooms
+    freed_if_off: int  # of those, students in no other licensed classroom of the school (R4)
+
+
+def teacher_seats(*, scope: Scope, school: School, product: Product) -> list[TeacherSeats]:
+    """Every teacher of the school (home school or primary teacher of a classroom there).
+
+    Three queries whatever the number of teachers: teachers with classroom counts, access
+    switches, and the school's seat holders (licensing.selectors.seat_holders).
+    """
+    teachers = list(
+        Teacher.objects.filter(teachers_visible(scope), deleted_at__isnull=True)
+        .filter(_of_school(school))
+        .annotate(
+            n_classrooms=Count(
+                "primary_classrooms",
+                filter=Q(
+                    primary_classrooms__school=school,
+                    primary_classrooms__deleted_at__isnull=True,
+                ),
+                distinct=True,
+            )
+        )
+        .order_by("last_name", "first_name", "id")
+    )
+    ids = [t.pk for t in teachers]
+    on = set(
+        TeacherAccess.objects.filter(
+            district_id=school.district_id, product=product, teacher_id__in=ids, on=True
+        ).values_list("teacher_id", flat=True)
+    )
+    owner = dict(
+        Classroom.objects.filter(district_id=school.district_id, school=school).values_list(
+            "id", "primary_teacher_id"
+        )
+    )
+    held: dict[int, int] = defaultdict(int)
+    freed: dict[int, int] = defaultdict(int)
+    for holder in seat_holders(scope=scope, school=school, product=product):
+        owners = {owner.get(c) for c in holder.classroom_ids}
+        for t in owners:
+            if t is not None:
+                held[t] += 1
+        if len(owners) == 1:
+            (only,) = owners
+            if only is not None:
+                freed[only] += 1
+    return [
+        TeacherSeats(
+            teacher=t,
+            access_on=t.pk in on,
+            classrooms=t.n_classrooms,
+            seats_held=held.get(t.pk, 0),
+            freed_if_off=freed.get(t.pk, 0),
+        )
+        for t in teachers
+    ]
+
+
+@dataclass(frozen=True)
+class ClassroomFilters:
+    term_id: int | None = None
+    status: str = "active"  # active | archived | deleted | all
+    teacher_id: int | None = None
+    inactive_days: int | None = None  # no activity for at least this many days (or never)
+
+
+@dataclass(frozen=True)
+class ClassroomRow:
+    classroom: Classroom
+    enrolled: int  # students enrolled (deleted students excluded)
+    seats_held: int  # students holding a seat through this classroom
+    seats_only_here: int  # of those, in no other licensed classroom: freed by un-enrolling
+
+
+def classroom_rows(
+    *,
+    scope: Scope,
+    school: School,
+    product: Product,
+    filters: ClassroomFilters | None = None,
+    now: dt.datetime | None = None,
+) -> list[ClassroomRow]:
+    """Classrooms of a school with enrolled and seat figures: two queries plus seat_holders."""
+    f = filters or ClassroomFilters()
+    qs = Classroom.objects.filter(classrooms_visible(scope), school=school)
+    if f.status == "active":
+        qs = qs.filter(status=ClassroomStatus.ACTIVE, deleted_at__isnull=True)
+    elif f.status == "archived":
+        qs = qs.filter(status=ClassroomStatus.ARCHIVED, deleted_at__isnull=True)
+    elif f.status == "deleted":
+        qs = qs.filter(deleted_at__isnull=False)
+    if f.term_id:
+        qs = qs.filter(term_id=f.term_id)
+    if f.teacher_id:
+        qs = qs.filter(primary_teacher_id=f.teacher_id)
+    if f.inactive_days:
+        from django.utils import timezone
+
+        cutoff = (now or timezone.now()) - dt.timedelta(days=f.inactive_days)
+        qs = qs.filter(Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True))
+    rows = list(
+        qs.select_related("term", "primary_teacher")
+        .annotate(
+            n_enrolled=Count("enrollments", filter=Q(enrollments__student__deleted_at__isnull=True))
+        )
+        .order_by("name", "id")
+    )
+    held: dict[int, int] = defaultdict(int)
+    only: dict[int, int] = defaultdict(int)
+    for holder in seat_holders(scope=scope, school=school, product=product):
+        for c in holder.classroom_ids:
+            held[c] += 1
+        if len(holder.classroom_ids) == 1:
+            only[holder.classroom_ids[0]] += 1
+    return [
+        ClassroomRow(
+            classroom=c,
+            enrolled=c.n_enrolled,
+            seats_held=held.get(c.pk, 0),
+            seats_only_here=only.get(c.pk, 0),
+        )
+        for c in rows
+    ]
+
+
+STUDENT_SORTS = {
+    "name": ("last_name", "first_name", "id"),
+    "-name": ("-last_name", "-first_name", "-id"),
+    "last_sign_in": (F("last_sign_in_at").asc(nulls_first=True), "id"),
+    "-last_sign_in": (F("last_sign_in_at").desc(nulls_last=True), "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    student: Student
+    classrooms: list[str] = field(default_factory=list)
+    classroom_ids: list[int] = field(default_factory=list)
+    seat_held: bool = False
+
+
+@dataclass(frozen=True)
+class StudentPage:
+    page: Page
+    rows: list[StudentRow]
+    sort: str
+    query: str
+    deleted: bool
+
+
+def students_at_school(*, scope: Scope, school: School, deleted: bool = False) -> QuerySet[Student]:
+    """Students visible in the scope that belong to the school (home school or enrolled there)."""
+    enrolled_here = Enrollment.objects.filter(
+        district_id=school.district_id, classroom__school_id=school.pk, student_id=OuterRef("pk")
+    )
+    return Student.objects.filter(students_visible(scope), deleted_at__isnull=not deleted).filter(
+        Q(school_id=school.pk) | Exists(enrolled_here)
+    )
+
+
+def student_page(
+    *,
+    scope: Scope,
+    school: School,
+    product: Product,
+    query: str = "",
+    sort: str = "name",
+    page: Any = 1,
+    per_page: int = 50,
+    deleted: bool = False,
+) -> StudentPage:
+    """One page of a school's students, searched and sorted in the database.
+
+    A constant number of queries whatever the page size: count, page, the page's classrooms at
+    the school, and which of the page's students hold a seat there (licensed_enrollments).
+    """
+    sort = sort if sort in STUDENT_SORTS else "name"
+    qs = students_at_school(scope=scope, school=school, deleted=deleted)
+    query = query.strip()
+    for term in query.split()[:4]:
+        qs = qs.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(preferred_first_name__icontains=term)
+            | Q(username__icontains=term)
+            | Q(student_number__icontains=term)
+            | Q(email__icontains=term)
+        )
+    qs = qs.order_by(*STUDENT_SORTS[sort])
+    paginator = Paginator(qs, per_page)
+    pg = paginator.get_page(page)
+    students = list(pg.object_list)
+    ids = [s.pk for s in students]
+    classes: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for sid, cid, name in (
+        Enrollment.objects.filter(
+            district_id=school.district_id,
+            student_id__in=ids,
+            classroom__school_id=school.pk,
+            classroom__deleted_at__isnull=True,
+        )
+        .order_by("classroom__name", "classroom_id")
+        .values_list("student_id", "classroom_id", "classroom__name")
+    ):
+        classes[sid].append((cid, name))
+    holding = set(
+        licensed_enrollments(
+            district_id=school.district_id, product_id=product.pk, school_ids=[school.pk]
+        )
+        .filter(student_id__in=ids)
+        .values_list("student_id", flat=True)
+    )
+    rows = [
+        StudentRow(
+            student=s,
+            classrooms=[n for _, n in classes.get(s.pk, [])],
+            classroom_ids=[c for c, _ in classes.get(s.pk, [])],
+            seat_held=s.pk in holding,
+        )
+        for s in students
+    ]
+    return StudentPage(page=pg, rows=rows, sort=sort, query=query, deleted=deleted)
+
+
+def teacher_list(*, scope: Scope, school: School, deleted: bool = False) -> QuerySet[Teacher]:
+    """Teachers of a school (home school, or primary teacher of a classroom there)."""
+    return (
+        Teacher.objects.filter(teachers_visible(scope), deleted_at__isnull=not deleted)
+        .filter(_of_school(school))
+        .annotate(
+            n_classrooms=Count(
+                "primary_classrooms",
+                filter=Q(
+                    primary_classrooms__school=school, primary_classrooms__deleted_at__isnull=True
+                ),
+                distinct=True,
+            )
+        )
+        .select_related("user")
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def classroom_students(*, scope: Scope, classroom: Classroom) -> QuerySet[Student]:
+    """Students enrolled in a classroom (not deleted), for the teacher's class page."""
+    return Student.objects.filter(
+        district_id=classroom.district_id,
+        deleted_at__isnull=True,
+        enrollments__classroom=classroom,
+    ).order_by("last_name", "first_name", "id")
+
+
+def my_classrooms(*, scope: Scope) -> QuerySet[Classroom]:
+    """A teacher's active classrooms (primary or co-taught) with enrolled counts."""
+    return (
+        Classroom.objects.filter(
+            classrooms_visible(scope), status=ClassroomStatus.ACTIVE, deleted_at__isnull=True
+        )
+        .select_related("school", "term", "primary_teacher")
+        .annotate(
+            n_enrolled=Count("enrollments", filter=Q(enrollments__student__deleted_at__isnull=True))
+        )
+        .order_by("name", "id")
+    )
+
+
+def student_classrooms_at(*, scope: Scope, student: Student, school: School) -> list[Classroom]:
+    """The classrooms of one school (visible in the scope) a student is enrolled in."""
+    return list(
+        Classroom.objects.filter(
+            classrooms_visible(scope), school=school, enrollments__student=student
+        )
+        .order_by("name", "id")
+        .distinct()
+    )
