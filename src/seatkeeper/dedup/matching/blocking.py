@@ -1,0 +1,65 @@
+"""Blocking: keys two accounts of one person very likely share, and the candidate pairs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from seatkeeper.dedup.matching.names import Norm, canonical_names, phonetic
+
+MAX_BLOCK = 400  # larger blocks are too generic to be evidence; other keys still cover them
+
+
+def block_keys(n: Norm) -> set[str]:
+    """Keys two accounts of one person very likely share at least one of."""
+    keys: set[str] = set()
+    if n.number:
+        keys.add(f"n:{n.number}")
+    if n.email_local and len(n.email_local) >= 4:
+        keys.add(f"e:{n.email_local}")
+    if n.username and len(n.username) >= 4:
+        keys.add(f"u:{n.username}")
+    if n.dob is not None:
+        # Birth date + the sound of either name (same namespace, so swapped names still meet;
+        # one name replaced by another still meets on the other). An initial alone would let
+        # blocks grow with the district, since birth dates crowd into ~13 years.
+        d = n.dob.isoformat()
+        for tok in n.first + n.last:
+            keys.add(f"d:{d}:{phonetic(tok)[:3]}")
+        if n.first and n.last:
+            keys.add(f"d:{d}:{n.first[0][0]}{n.last[-1][0]}")
+    lasts = {phonetic(tok) for tok in n.last} | ({phonetic("".join(n.last))} if n.last else set())
+    fams: set[str] = set()
+    for tok in n.first:
+        # The name and the full names it may be short for: Kate and Katherine meet on
+        # "katherine", Bobby and Robert on "robert".
+        fams |= {tok} | canonical_names(tok)
+    # Name keys carry the grade (empty when unknown): same-name students of different grades
+    # are never compared on names alone, which keeps blocks small in big districts.
+    g = n.grade
+    for lp in lasts:
+        for f in fams:
+            keys.add(f"l:{g}:{lp}:{f[:3]}")
+    if n.first and n.last:
+        pf, pl = phonetic(n.first[0]), phonetic(n.last[-1])
+        keys.add(f"p:{g}:" + "|".join(sorted((pf, pl))))
+        # typos in the surname that change its sound: first name + surname prefix
+        keys.add(f"f:{g}:{n.first[0]}:{''.join(n.last)[:3]}")
+    return keys
+
+
+def candidate_pairs(norms: list[Norm]) -> set[tuple[int, int]]:
+    """Index pairs (i < j) sharing a block key; over-large blocks are skipped."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, n in enumerate(norms):
+        for k in block_keys(n):
+            blocks[k].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        m = len(members)
+        if m < 2 or m > MAX_BLOCK:
+            continue
+        for x in range(m):
+            mi = members[x]
+            for y in range(x + 1, m):
+                pairs.add((mi, members[y]))
+    return pairs
