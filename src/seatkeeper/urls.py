@@ -4,5 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("api/v1/", include("seatkeeper.api.urls")),
+    path("dedup/", include("seatkeeper.web.views.dedup")),  # namespace "dedup"
+    path("fix/", include("seatkeeper.web.views.fixes")),  # namespace "fixes"
     path("", include("seatkeeper.web.urls")),
 ]

@@ -1,11 +1,76 @@
-"""HTML UI routes."""
+"""HTML UI routes. Every view is wrapped in an access policy (web/policies.py); see README.md."""
 
 from django.urls import path
 
-from seatkeeper.web.views import home
+from seatkeeper.web.views import (
+    audit,
+    auth,
+    classrooms,
+    district,
+    home,
+    imports,
+    school,
+    settings,
+    students,
+    teacher,
+)
 
 app_name = "web"
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
+    # sign in / out
+    path("signin/", auth.sign_in, name="login"),
+    path("signout/", auth.sign_out, name="logout"),
+    path("password/", auth.password_change, name="password_change"),
+    # district admin
+    path("district/", district.district_license, name="district_license"),
+    path("district/choose/", district.choose_district, name="choose_district"),
+    path("district/allocations/<int:school_id>/", district.allocation_edit, name="allocation_edit"),
+    path("district/move/", district.move_seats, name="move_seats"),
+    path("district/launch/<int:school_id>/", district.launch, name="launch"),
+    path("district/return/", district.launch_exit, name="launch_exit"),
+    path("district/settings/", settings.settings_page, name="settings"),
+    path("district/audit/", audit.audit_log, name="audit"),
+    path("district/audit.csv", audit.audit_csv, name="audit_csv"),
+    # school admin
+    path("schools/<int:school_id>/", school.school_license, name="school_license"),
+    path("schools/<int:school_id>/header/", school.header, name="school_header"),
+    path(
+        "schools/<int:school_id>/access/<int:teacher_id>/",
+        school.access_toggle,
+        name="access_toggle",
+    ),
+    path("schools/<int:school_id>/teachers/", school.teachers, name="teachers"),
+    path(
+        "schools/<int:school_id>/teachers/<int:teacher_id>/<str:op>/",
+        school.teacher_action,
+        name="teacher_action",
+    ),
+    path("schools/<int:school_id>/classrooms/", classrooms.classrooms, name="classrooms"),
+    path(
+        "schools/<int:school_id>/classrooms/bulk/",
+        classrooms.classrooms_bulk,
+        name="classrooms_bulk",
+    ),
+    path("schools/<int:school_id>/students/", students.students, name="students"),
+    path(
+        "schools/<int:school_id>/students/<int:student_id>/<str:op>/",
+        students.student_action,
+        name="student_action",
+    ),
+    # teacher
+    path("teach/", teacher.teacher_home, name="teacher_home"),
+    path("teach/classrooms/<int:classroom_id>/", teacher.classroom, name="teacher_classroom"),
+    path(
+        "teach/classrooms/<int:classroom_id>/<str:op>/",
+        teacher.classroom_action,
+        name="teacher_classroom_action",
+    ),
+    # roster imports (OneRoster / student CSV)
+    path("district/imports/", imports.imports, name="imports"),
+    path("district/imports/template.csv", imports.import_template, name="import_template"),
+    path("district/imports/<int:run_id>/", imports.import_run, name="import_run"),
+    path("district/imports/<int:run_id>/apply/", imports.import_apply, name="import_apply"),
+    path("schools/<int:school_id>/import/", imports.school_import, name="school_import"),
 ]

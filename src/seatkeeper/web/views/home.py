@@ -1,16 +1,33 @@
-"""Landing page and health check."""
+"""Landing page (sends each role to its home) and health check."""
+
+from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from seatkeeper.orgs.models import Role
+from seatkeeper.orgs.scoping import DISTRICT_ROLES
+from seatkeeper.web.policies import public, signed_in
 
 
+@signed_in
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(
-        "<!doctype html><title>Seatkeeper</title><h1>Seatkeeper</h1>"
-        '<p>The API is at <a href="/api/v1/docs">/api/v1/docs</a>.</p>'
-    )
+    scope = request.scope  # type: ignore[attr-defined]
+    shell = request.shell  # type: ignore[attr-defined]
+    if scope.role == Role.OPERATOR and scope.district_id is None:
+        return redirect("web:choose_district")
+    if scope.role in DISTRICT_ROLES and scope.launched_by is None:
+        return redirect("web:district_license")
+    if scope.role == Role.TEACHER:
+        return redirect("web:teacher_home")
+    if scope.role == Role.SCHOOL_ADMIN and shell.school is not None:
+        return redirect("web:school_license", school_id=shell.school.pk)
+    return TemplateResponse(request, "web/no_pages.html", {})
 
 
+@public
 def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cur:
         cur.execute("SELECT 1")

@@ -1,0 +1,130 @@
+"""Access policies: every web view is wrapped in exactly one of these decorators.
+
+A policy (1) sends anonymous users to sign in, (2) builds `request.scope` through
+`web.context.scope_for_request`, (3) checks the role, and (4) turns our errors into pages:
+NotFound -> 404 (absent and out of scope look the same), Forbidden -> 403 page,
+other SeatkeeperError on a POST -> an error message and back to the page. The decorated view
+carries `access_policy`, which `tests/web/test_policies.py` checks for every URL of the web app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from seatkeeper.errors import Forbidden, NotFound, SeatkeeperError
+from seatkeeper.orgs.models import Role
+from seatkeeper.web.context import scope_for_request
+from seatkeeper.web.nav import shell_for
+
+View = Callable[..., HttpResponse]
+
+DISTRICT = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN})
+SCHOOL = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN})
+TEACHER = frozenset({Role.TEACHER})
+ANY_ROLE = frozenset(Role.values)
+
+
+def back_url(request: HttpRequest, default: str | None = None) -> str:
+    """Where to return after a failed POST: a safe `next`, the referrer, or this path."""
+    for candidate in (request.POST.get("next"), request.META.get("HTTP_REFERER")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return default or request.get_full_path()
+
+
+def error_response(request: HttpRequest, exc: SeatkeeperError) -> HttpResponse:
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message)
+    if request.method == "GET":
+        return TemplateResponse(
+            request, "web/error.html", {"title": exc.title, "error": exc}, status=exc.status
+        )
+    messages.error(request, exc.message)
+    for problem in exc.problems:
+        messages.error(request, f"{problem.field}: {problem.message}")
+    if getattr(request, "htmx", False):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = back_url(request)
+        return response
+    return HttpResponseRedirect(back_url(request))
+
+
+def public(view: View) -> View:
+    """No sign-in needed (sign-in page, health check)."""
+    view.access_policy = "public"  # type: ignore[attr-defined]
+    return view
+
+
+def _policy(
+    name: str, roles: Iterable[str], *, launched: bool | None = None
+) -> Callable[[View], View]:
+    allowed = frozenset(roles)
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            try:
+                scope = scope_for_request(request)
+            except NotFound as exc:
+                return TemplateResponse(
+                    request, "web/error.html", {"title": "No role yet", "error": exc}, status=403
+                )
+            request.scope = scope  # type: ignore[attr-defined]
+            request.shell = shell_for(request, scope)  # type: ignore[attr-defined]
+            if scope.role not in allowed:
+                return TemplateResponse(
+                    request,
+                    "web/error.html",
+                    {
+                        "title": "Not allowed",
+                        "error": Forbidden("Your role cannot open this page."),
+                    },
+                    status=403,
+                )
+            if launched is False and scope.launched_by is not None:
+                return TemplateResponse(
+                    request,
+                    "web/error.html",
+                    {
+                        "title": "Acting as a school admin",
+                        "error": Forbidden("Return to the district to open district pages."),
+                    },
+                    status=403,
+                )
+            try:
+                response = view(request, *args, **kwargs)
+                if isinstance(response, TemplateResponse):
+                    response.render()
+                return response
+            except SeatkeeperError as exc:
+                return error_response(request, exc)
+
+        wrapped.access_policy = name  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator
+
+
+signed_in = _policy("signed_in", ANY_ROLE)
+"""Any signed-in user with a role (home, password change)."""
+
+district_admin = _policy("district_admin", DISTRICT, launched=False)
+"""District admins and operators, not while launched into a school."""
+
+school_admin = _policy("school_admin", SCHOOL)
+"""School admins of the school in the URL, and district admins (launched or not)."""
+
+teacher = _policy("teacher", TEACHER)
+"""Teachers: their own classrooms only (scoping does the narrowing)."""

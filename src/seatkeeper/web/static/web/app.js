@@ -1,0 +1,12 @@
+// Seatkeeper: send the CSRF token (from <meta name="csrf-token">) with every htmx request.
+document.addEventListener("htmx:configRequest", function (event) {
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
+});
+
+// After an htmx action the message naming what happened is swapped in out of band: move focus
+// there so keyboard users keep their place (the region is aria-live, so it is announced too).
+document.addEventListener("htmx:oobAfterSwap", function (event) {
+  var box = event.detail.target;
+  if (box && box.id === "messages" && box.querySelector("li")) { box.focus(); }
+});

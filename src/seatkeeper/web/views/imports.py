@@ -1,0 +1,116 @@
+"""Import page: upload a OneRoster zip (district admins) or a student CSV (school admins too),
+see the dry-run summary with its seat effect, then Apply. Large files run in the background
+worker and the page polls their progress; past imports are listed with summaries and errors."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from seatkeeper.errors import InvalidInput
+from seatkeeper.orgs.models import District, RosterSource
+from seatkeeper.roster.csv_upload import TEMPLATE
+from seatkeeper.roster.models import ImportRun, ImportStatus
+from seatkeeper.roster.oneroster.runs import (
+    get_import_run_for,
+    import_run_apply,
+    import_run_create,
+    import_run_execute,
+    import_runs_visible,
+    runs_in_background,
+)
+from seatkeeper.web import context
+from seatkeeper.web.policies import district_admin, school_admin
+
+
+def _start(run: ImportRun) -> None:
+    if runs_in_background(run):
+        from seatkeeper.roster.tasks import run_import
+
+        result = run_import.enqueue(run.pk)
+        ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
+    else:
+        import_run_execute(run.pk)
+
+
+def _upload(request: HttpRequest, kind: str) -> HttpResponse:
+    scope = request.scope  # type: ignore[attr-defined]
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise InvalidInput("Choose a file to upload.")
+    district = District.objects.get(pk=scope.require_district())
+    run = import_run_create(
+        scope=scope,
+        district_slug=district.slug,
+        kind=kind,
+        name=upload.name or "upload",
+        data=upload,
+        size=upload.size or 0,
+    )
+    _start(run)
+    return redirect("web:import_run", run_id=run.pk)
+
+
+def _page(request: HttpRequest, template: str, **ctx: object) -> TemplateResponse:
+    scope = request.scope  # type: ignore[attr-defined]
+    runs = import_runs_visible(scope).select_related("actor")[:30]
+    return TemplateResponse(
+        request,
+        template,
+        {"runs": runs, "page_title": "Import", "template_header": TEMPLATE.splitlines()[0], **ctx},
+    )
+
+
+@district_admin
+def imports(request: HttpRequest) -> HttpResponse:
+    """District import page: OneRoster zip or student CSV."""
+    if request.method == "POST":
+        kind = request.POST.get("kind", RosterSource.ONEROSTER)
+        return _upload(request, kind)
+    return _page(request, "imports/index.html", kinds=True)
+
+
+@school_admin
+def school_import(request: HttpRequest, school_id: int) -> HttpResponse:
+    """A school's import page: student CSV for schools without a SIS."""
+    scope, school, product = context.school_page(request, school_id)
+    if request.method == "POST":
+        return _upload(request, RosterSource.CSV)
+    return _page(
+        request,
+        "imports/index.html",
+        school=school,
+        header=context.school_header(scope, school, product),
+    )
+
+
+@school_admin
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(TEMPLATE, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="seatkeeper-students-template.csv"'
+    return response
+
+
+@school_admin
+def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    """One import: progress while it runs, then its summary (or its errors)."""
+    run = get_import_run_for(request.scope, run_id)  # type: ignore[attr-defined]
+    running = run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+    ctx = {"run": run, "summary": run.summary or {}, "running": running, "page_title": "Import"}
+    if getattr(request, "htmx", False) and request.GET.get("part") == "progress":
+        response = TemplateResponse(request, "imports/run.html#progress", ctx)
+        if not running:
+            response["HX-Refresh"] = "true"
+        return response
+    return TemplateResponse(request, "imports/run.html", ctx)
+
+
+@school_admin
+def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("web:import_run", run_id=run_id)
+    run = get_import_run_for(request.scope, run_id)  # type: ignore[attr-defined]
+    applied = import_run_apply(scope=request.scope, run=run)  # type: ignore[attr-defined]
+    _start(applied)
+    return context.seats_changed(redirect("web:import_run", run_id=applied.pk))

@@ -1,0 +1,138 @@
+"""Manage Students: server-side search, sort and pagination; un-enroll, delete (re-asks the
+admin's password), restore; the De-Dup button appears once the duplicate review exists."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from seatkeeper.errors import NotFound
+from seatkeeper.orgs.scoping import get_student_for
+from seatkeeper.roster import services as roster
+from seatkeeper.roster.selectors import STUDENT_SORTS, student_classrooms_at, student_page
+from seatkeeper.web import context
+from seatkeeper.web.policies import school_admin
+
+SORT_LABELS = {"name": "Name", "last_sign_in": "Last sign-in", "created": "Created"}
+
+
+def _dedup_url(school_id: int) -> str | None:
+    return (
+        context.url_or_none("dedup:review", school_id=school_id)
+        or context.url_or_none("dedup:students", school_id=school_id)
+        or context.url_or_none("dedup:review")
+        or context.url_or_none("dedup:students")
+        or context.url_or_none("dedup:home")
+    )
+
+
+@school_admin
+def students(request: HttpRequest, school_id: int) -> HttpResponse:
+    scope, school, product = context.school_page(request, school_id)
+    g = request.GET
+    result = student_page(
+        scope=scope,
+        school=school,
+        product=product,
+        query=g.get("q", ""),
+        sort=g.get("sort", "name"),
+        page=g.get("page", 1),
+        deleted=g.get("show") == "deleted",
+    )
+    sort_links = []
+    for key, label in SORT_LABELS.items():
+        active = result.sort.lstrip("-") == key
+        desc = result.sort.startswith("-")
+        nxt = f"-{key}" if active and not desc else key
+        state = ("descending" if desc else "ascending") if active else "none"
+        sort_links.append({"key": key, "label": label, "next": nxt, "state": state})
+    fragment = context.wants_fragment(request)
+    template = "students/list.html#results" if fragment else "students/list.html"
+    return TemplateResponse(
+        request,
+        template,
+        {
+            # A search fragment does not show the header: skip its seat count.
+            "header": None if fragment else context.school_header(scope, school, product),
+            "school": school,
+            "product": product,
+            "result": result,
+            "sort_links": sort_links,
+            "dedup_url": _dedup_url(school.pk),
+            "page_title": "Students",
+            "sorts": STUDENT_SORTS,
+        },
+    )
+
+
+@school_admin
+def student_action(request: HttpRequest, school_id: int, student_id: int, op: str) -> HttpResponse:
+    scope, school, product = context.school_page(request, school_id)
+    student = get_student_for(scope, student_id)
+    back = context.safe_back(
+        request,
+        request.POST.get("back") or request.GET.get("back"),
+        reverse("web:students", args=[school.pk]),
+    )
+    if request.method != "POST":
+        if op != "delete":
+            raise NotFound("No such page.")
+        return _confirm_delete(request, scope, school, product, student, back, error="")
+    if op == "unenroll":
+        classrooms = student_classrooms_at(scope=scope, student=student, school=school)
+        students_n = freed = 0
+        with transaction.atomic():
+            for c in classrooms:
+                effect = roster.student_unenroll(scope=scope, student=student, classroom=c)
+                students_n = max(students_n, effect.students)
+                freed += effect.total_freed
+        names = ", ".join(c.name for c in classrooms) or "no classroom"
+        messages.success(
+            request,
+            context.seats_message(
+                f"{student} un-enrolled from {names}", roster.SeatEffect(students_n, {"": freed})
+            ),
+        )
+    elif op == "delete":
+        if not request.user.check_password(request.POST.get("password", "")):
+            return _confirm_delete(
+                request,
+                scope,
+                school,
+                product,
+                student,
+                back,
+                error="That password is not right. The student was not deleted.",
+            )
+        _, effect = roster.student_delete(scope=scope, student=student)
+        messages.success(
+            request,
+            context.seats_message(f"{student} deleted (restore from “Deleted students”)", effect),
+        )
+    elif op == "restore":
+        roster.student_restore(scope=scope, student=student)
+        messages.success(request, f"{student} restored; their enrollments count again.")
+    else:
+        raise NotFound(f"No action {op!r}.")
+    return context.seats_changed(redirect(back))
+
+
+def _confirm_delete(request, scope, school, product, student, back, *, error):  # type: ignore[no-untyped-def]
+    return TemplateResponse(
+        request,
+        "students/confirm_delete.html",
+        {
+            "header": context.school_header(scope, school, product),
+            "school": school,
+            "product": product,
+            "student": student,
+            "back": back,
+            "error": error,
+            "page_title": "Delete student",
+        },
+        status=200,  # htmx (boosted form) swaps only 2xx answers
+    )
