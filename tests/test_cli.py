@@ -24,8 +24,8 @@ from django.utils import timezone
 from seatkeeper.demo import maple_valley
 from seatkeeper.orgs.models import District, Membership, School
 from seatkeeper.orgs.scoping import scope_for_user
+from tests.conftest import FAST_HASHERS
 
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CONTRACT = {"district", "product", "on", "purchased", "allocated", "unallocated", "used", "schools"}
 SCHOOL_CONTRACT = {
     "id",
@@ -43,16 +43,11 @@ SCHOOL_CONTRACT = {
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[District]:
     """The demo district, loaded once for this module and removed after it."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         district = maple_valley.load()
     yield district
     with django_db_blocker.unblock():
         maple_valley.unload()
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = FAST_HASHER
 
 
 def run(*args: str, stdin: str | None = None, monkeypatch: Any = None) -> str:
@@ -129,6 +124,17 @@ def test_usage_bad_input_is_a_clear_error(demo: District, args: list[str], messa
         run("usage", *args)
     assert message in str(exc.value)
     assert getattr(exc.value, "returncode", 1) != 0
+
+
+@pytest.mark.django_db
+def test_usage_as_a_school_admin_sees_only_their_school(demo: District) -> None:
+    """`--as USERNAME` acts with that user's scope (domain.md roles): the demo school admin
+    sees Cedar Ridge only; a user of no district sees nothing of Maple Valley."""
+    data = usage_json("--as", "school-admin")
+    assert [s["name"] for s in data["schools"]] == ["Cedar Ridge Middle"]
+    with pytest.raises(CommandError) as exc:
+        run("usage", "--district", "maple-valley", "--as", "nobody-here")
+    assert "No user named 'nobody-here'" in str(exc.value)
 
 
 # --- user create -------------------------------------------------------------------------------------

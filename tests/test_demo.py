@@ -32,22 +32,16 @@ from seatkeeper.roster.models import (
     StudentActivity,
     Teacher,
 )
-
-FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from tests.conftest import FAST_HASHERS
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[District]:
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
         district = maple_valley.load()
     yield district
     with django_db_blocker.unblock():
         maple_valley.unload()
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = FAST_HASHER
 
 
 def core(d: District) -> Product:

@@ -6,9 +6,28 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, CommandParser
 
 from seatkeeper.errors import SeatkeeperError
+from seatkeeper.orgs.scoping import Scope, scope_for_username, system_scope
+
+
+def add_actor_argument(parser: CommandParser, *aliases: str) -> None:
+    """`--as USERNAME`: act with that user's role and scope (audited as them)."""
+    parser.add_argument(
+        "--as",
+        *aliases,
+        dest="as_user",
+        metavar="USERNAME",
+        help="act as this user, with their role and scope (default: the platform itself)",
+    )
+
+
+def cli_scope(opts: dict[str, Any]) -> Scope:
+    """The scope a command acts in: the `--as` user's, else the platform's (operator powers)."""
+    if opts.get("as_user"):
+        return scope_for_username(opts["as_user"], via="cli")
+    return system_scope(via="cli")
 
 
 def fail(exc: SeatkeeperError) -> CommandError:

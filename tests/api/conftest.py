@@ -55,8 +55,3 @@ def api_as(user: Any) -> Api:
 def apis(world_a: DistrictWorld) -> dict[str, Api]:
     """One client per role of district A."""
     return {role: api_as(user) for role, user in world_a.users.items()}
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,15 +1,10 @@
-"""Web fixtures: fast password hashing, a fresh cache (sign-in throttle), signed-in clients."""
+"""Web fixtures: a fresh cache (sign-in throttle), signed-in clients."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -47,8 +47,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def world(transactional_db: None, settings):  # type: ignore[no-untyped-def]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def world(transactional_db: None):  # type: ignore[no-untyped-def]
     return make_world("a")
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -11,6 +14,25 @@ from seatkeeper.audit.models import AuditEntry
 
 if TYPE_CHECKING:
     from seatkeeper.orgs.scoping import Scope
+
+
+_batch: ContextVar[uuid.UUID | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def audit_batch(batch: uuid.UUID | None = None) -> Iterator[uuid.UUID]:
+    """Every audit entry written inside the block shares one batch uuid (one plan, one merge...),
+    whichever service writes it. Nested blocks keep the outer batch."""
+    outer = _batch.get()
+    if outer is not None:
+        yield outer
+        return
+    current = batch or uuid.uuid4()
+    token = _batch.set(current)
+    try:
+        yield current
+    finally:
+        _batch.reset(token)
 
 
 def audit_record(
@@ -44,7 +66,7 @@ def audit_record(
         target_id=target_id,
         target_label=label[:300],
         data=data or {},
-        batch=batch,
+        batch=batch or _batch.get(),
     )
 
 

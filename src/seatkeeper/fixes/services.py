@@ -15,12 +15,10 @@ from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from seatkeeper.audit import actions as codes
-from seatkeeper.audit.models import AuditEntry
-from seatkeeper.audit.services import audit_record
+from seatkeeper.audit.services import audit_batch, audit_record
 from seatkeeper.errors import Conflict, invalid
 from seatkeeper.fixes import planner as P
 from seatkeeper.fixes.models import FixPlan, PlanStatus
@@ -157,21 +155,6 @@ def plan_preview(*, scope: Scope, fix: FixPlan, steps: list[int] | None = None) 
     return body
 
 
-def _mark(district_id: int) -> int:
-    return AuditEntry.objects.filter(district_id=district_id).aggregate(m=Max("id"))["m"] or 0
-
-
-def _tag(scope: Scope, district_id: int, mark: int, batch: uuid.UUID) -> None:
-    """Give the services' audit rows of this transaction the plan's batch uuid."""
-    AuditEntry.objects.filter(
-        district_id=district_id,
-        id__gt=mark,
-        batch__isnull=True,
-        actor_label=scope.label,
-        via=scope.via,
-    ).update(batch=batch)
-
-
 def _apply_action(scope: Scope, product: Product, a: P.Action, batch: uuid.UUID) -> dict[str, Any]:
     if a.kind == P.ALLOCATE_POOL:
         school = get_school_for(scope, a.ref[0])
@@ -284,12 +267,11 @@ def plan_apply(*, scope: Scope, fix: FixPlan, steps: list[int] | None = None) ->
             plan=fix.pk,
         )
     expected = P.describe(inp, all_steps, chosen)
-    batch = uuid.uuid4()
-    mark = _mark(fix.district_id)
     undo = []
-    for i in chosen:
-        for a in all_steps[i].actions:
-            undo.append([i, P.action_to_json(a), _apply_action(scope, fix.product, a, batch)])
+    with audit_batch() as batch:
+        for i in chosen:
+            for a in all_steps[i].actions:
+                undo.append([i, P.action_to_json(a), _apply_action(scope, fix.product, a, batch)])
     counts = _counts(scope, fix)
     for row in expected.schools:
         got = counts.get(row["id"])
@@ -300,7 +282,6 @@ def plan_apply(*, scope: Scope, fix: FixPlan, steps: list[int] | None = None) ->
                 f"{want}; make a fresh plan. Nothing was changed.",
                 plan=fix.pk,
             )
-    _tag(scope, fix.district_id, mark, batch)
     body = plan_as_dict(fix, {**fix.plan, **expected.as_dict()})
     fix.status, fix.chosen, fix.undo, fix.batch = PlanStatus.APPLIED, chosen, undo, batch
     fix.applied_at, fix.applied = timezone.now(), body
@@ -320,11 +301,9 @@ def plan_apply(*, scope: Scope, fix: FixPlan, steps: list[int] | None = None) ->
 def plan_undo(*, scope: Scope, fix: FixPlan) -> dict[str, Any]:
     """Put back everything the applied plan changed, in reverse order, in one transaction."""
     fix = _lock(fix, PlanStatus.APPLIED, "undone")
-    batch = uuid.uuid4()
-    mark = _mark(fix.district_id)
-    for _, action, data in reversed(fix.undo):
-        _undo_action(scope, fix.product, P.action_from_json(action), data)
-    _tag(scope, fix.district_id, mark, batch)
+    with audit_batch() as batch:
+        for _, action, data in reversed(fix.undo):
+            _undo_action(scope, fix.product, P.action_from_json(action), data)
     fix.status, fix.undo_batch, fix.undone_at = PlanStatus.UNDONE, batch, timezone.now()
     fix.save(update_fields=["status", "undo_batch", "undone_at"])
     audit_record(

@@ -1,5 +1,5 @@
-"""The navigation shown in base.html, by role. Other areas add their pages to `SCHOOL_NAV` or
-`DISTRICT_NAV` (one line each); entries whose URL name does not resolve yet are simply hidden."""
+"""The navigation shown in base.html, by role. Areas add their pages to `SCHOOL_NAV` or
+`DISTRICT_NAV` (one line each); every entry must resolve (a typo fails every page's test)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from seatkeeper.orgs.models import District, Role, School
 from seatkeeper.orgs.scoping import DISTRICT_ROLES, Scope, schools_visible
@@ -15,6 +15,7 @@ from seatkeeper.orgs.scoping import DISTRICT_ROLES, Scope, schools_visible
 # (label, url name). School entries are reversed with school_id=<the current school>.
 DISTRICT_NAV: list[tuple[str, str]] = [
     ("Manage License", "web:district_license"),
+    ("Fix plan", "fixes:plan"),
     ("De-Dup", "dedup:district"),
     ("Import", "web:imports"),
     ("Settings", "web:settings"),
@@ -27,7 +28,6 @@ SCHOOL_NAV: list[tuple[str, str]] = [
     ("Teachers", "web:teachers"),
     ("Fix plan", "fixes:plan"),
     ("De-Dup", "dedup:review"),
-    ("Import", "imports:start"),
     ("Import", "web:school_import"),
 ]
 TEACHER_NAV: list[tuple[str, str]] = [("My classrooms", "web:teacher_home")]
@@ -55,11 +55,7 @@ class Shell:
 
 
 def _item(request: HttpRequest, label: str, name: str, **kwargs: Any) -> NavItem | None:
-    try:
-        url = reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return None
-    return NavItem(label, url)
+    return NavItem(label, reverse(name, kwargs=kwargs or None))
 
 
 def _mark_current(request: HttpRequest, items: list[NavItem]) -> list[NavItem]:

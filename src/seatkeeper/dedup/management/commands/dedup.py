@@ -14,14 +14,14 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 from rich.table import Table
 
-from seatkeeper.cli_support import dumps, fail
+from seatkeeper.cli_support import add_actor_argument, cli_scope, dumps, fail
 from seatkeeper.dedup.selectors import (
     groups_as_dict,
     student_duplicate_groups,
     teacher_duplicate_groups,
 )
 from seatkeeper.errors import SeatkeeperError
-from seatkeeper.orgs.scoping import district_for, system_scope
+from seatkeeper.orgs.scoping import district_for
 
 
 class Command(BaseCommand):
@@ -33,6 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--school", type=int, action="append", help="school id (repeatable)")
         parser.add_argument("--json", action="store_true", help="print the JSON contract")
         parser.add_argument("--min-score", type=float, default=None, help="threshold 0..1")
+        add_actor_argument(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         find = student_duplicate_groups if opts["kind"] == "students" else teacher_duplicate_groups
@@ -46,7 +47,7 @@ class Command(BaseCommand):
         )
         task = bar.add_task("compare", total=None)
         try:
-            scope, district = district_for(system_scope(via="cli"), opts["district"])
+            scope, district = district_for(cli_scope(opts), opts["district"])
             with bar:
                 groups = find(
                     scope=scope,

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.table import Table
 
-from seatkeeper.cli_support import dumps, fail
+from seatkeeper.cli_support import add_actor_argument, cli_scope, dumps, fail
 from seatkeeper.errors import SeatkeeperError
 from seatkeeper.fixes import services
 from seatkeeper.fixes.selectors import get_fix_plan_for
@@ -20,8 +20,6 @@ from seatkeeper.orgs.scoping import (
     Scope,
     district_for,
     get_product_for,
-    scope_for_username,
-    system_scope,
 )
 
 
@@ -44,12 +42,10 @@ class Command(BaseCommand):
                 q.add_argument("--steps", help="comma-separated step numbers (default: all)")
         for q in sub.choices.values():
             q.add_argument("--json", action="store_true", help="print the JSON contract")
-            q.add_argument("--user", help="act as this user (default: the platform)")
+            add_actor_argument(q, "--user")
 
     def _scope(self, opts: dict[str, Any]) -> Scope:
-        if opts.get("user"):
-            return scope_for_username(opts["user"], via="cli")
-        return system_scope(via="cli")
+        return cli_scope(opts)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:

@@ -8,10 +8,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from rich.console import Console
 from rich.table import Table
 
-from seatkeeper.cli_support import dumps, fail, parse_date
+from seatkeeper.cli_support import add_actor_argument, cli_scope, dumps, fail, parse_date
 from seatkeeper.errors import SeatkeeperError
 from seatkeeper.licensing.selectors import default_product, usage_for_district
-from seatkeeper.orgs.scoping import district_for, get_product_for, system_scope
+from seatkeeper.orgs.scoping import district_for, get_product_for
 
 # The stable `--json` contract other tools read (issue 2): these keys, no more, no fewer.
 CONTRACT_KEYS = (
@@ -34,10 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--product", help="product code (default: the district's first)")
         parser.add_argument("--on", help="day to count capacity on (YYYY-MM-DD, default today)")
         parser.add_argument("--json", action="store_true", help="print the JSON contract")
+        add_actor_argument(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            scope, district = district_for(system_scope(via="cli"), opts["district"])
+            scope, district = district_for(cli_scope(opts), opts["district"])
             product = (
                 get_product_for(scope, opts["product"])
                 if opts["product"]
