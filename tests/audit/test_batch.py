@@ -26,8 +26,7 @@ def test_entries_inside_a_batch_share_its_uuid(world_a: DistrictWorld) -> None:
 
 def test_a_nested_batch_keeps_the_outer_uuid(world_a: DistrictWorld) -> None:
     scope = world_a.scope("district_admin")
-    with audit_batch() as outer:
-        with audit_batch() as inner:
-            allocation_set(scope=scope, school=world_a.schools[0], product=world_a.product, seats=9)
+    with audit_batch() as outer, audit_batch() as inner:
+        allocation_set(scope=scope, school=world_a.schools[0], product=world_a.product, seats=9)
     assert inner == outer
     assert _last(1)[0].batch == outer
