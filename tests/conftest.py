@@ -17,9 +17,11 @@ def _fast_password_hasher(settings) -> None:  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _static_root() -> None:
-    """WhiteNoise warns when STATIC_ROOT is missing (it is filled by `serve`'s collectstatic)."""
+def pytest_configure(config: pytest.Config) -> None:
+    """WhiteNoise warns when STATIC_ROOT is missing (it is filled by `serve`'s collectstatic).
+
+    Made here, before collection: some test modules build the WSGI app at import time.
+    """
     from django.conf import settings
 
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
