@@ -73,6 +73,18 @@ def _wrk(url: str, token: str, duration: int, connections: int) -> dict[str, flo
             "p99_ms": p99 / 1000}  # fmt: skip
 
 
+def _ensure_database(url: str) -> None:
+    """Create the benchmark's PostgreSQL database on first use (it is kept between runs)."""
+    import psycopg
+    from psycopg import sql
+
+    base, name = url.replace("postgres://", "postgresql://").rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=100_000)
@@ -85,6 +97,7 @@ def main() -> int:
     if args.quick:
         args.duration, args.runs = 5, 5
     os.environ["DATABASE_URL"] = args.database_url
+    _ensure_database(args.database_url)
     from bench.generate import generate_district, setup_django
 
     setup_django(args.database_url)

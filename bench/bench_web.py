@@ -34,7 +34,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="7 runs")
     args = parser.parse_args()
     runs = 7 if args.quick else args.runs
-    DATA.mkdir(parents=True, exist_ok=True)
+    (DATA / "static").mkdir(parents=True, exist_ok=True)  # STATIC_ROOT: WhiteNoise warns without it
     db = DATA / f"web-{args.students}.sqlite3"
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     os.environ.setdefault("SEATKEEPER_VAR_DIR", str(DATA))
