@@ -13,7 +13,7 @@ when any cross pair contradicts (score under `CONSISTENCY`), so A~B and B~C neve
 when A and C are plainly different people.
 """
 
-from seatkeeper.dedup.matching.blocking import MAX_BLOCK, block_keys, candidate_pairs
+from seatkeeper.dedup.matching.blocking import FULL_BLOCK, WINDOW, block_keys, candidate_pairs
 from seatkeeper.dedup.matching.grouping import (
     CONSISTENCY,
     DEFAULT_THRESHOLD,
@@ -36,11 +36,12 @@ from seatkeeper.dedup.matching.scoring import PRIOR, Tally, compare, pair_score,
 __all__ = [
     "CONSISTENCY",
     "DEFAULT_THRESHOLD",
-    "MAX_BLOCK",
+    "FULL_BLOCK",
     "PRIOR",
     "Match",
     "Norm",
     "Person",
+    "WINDOW",
     "Tally",
     "block_keys",
     "canonical_names",
