@@ -11,6 +11,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from seatkeeper.dedup.matching.names import Norm, Person, name_family, normalise
 
 PRIOR = -9.0  # log-odds that two blocked records are one person before looking at fields
+SIBLING_JW = 0.75  # first names less alike than this (Jaro-Winkler) are two children's names
 
 # --- field comparisons -------------------------------------------------------------------------
 
@@ -71,11 +72,19 @@ def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> 
     t = Tally()
     tf = tf or (lambda kind, value: 0.002)
     first_rel, _ = _name_relation(a.first, b.first, nick=True)
+    # Another child (a sibling) rather than a misspelling: on a school roster (both records
+    # carry a grade) the first names are not alike at all. Without grades (FEBRL-style person
+    # files, where a replaced first name is a known corruption) the plain weights apply.
+    other_child = (
+        first_rel == "none"
+        and bool(a.grade and b.grade)
+        and JaroWinkler.similarity("".join(a.first), "".join(b.first)) < SIBLING_JW
+    )
     # Student number: the strongest single field; different numbers are strong counter-evidence.
     if a.number and b.number:
         if a.number == b.number:
             t.add(9.0, "same student number")
-        elif _typos(a.number, b.number) == 1 and len(a.number) >= 5 and first_rel != "none":
+        elif _typos(a.number, b.number) == 1 and len(a.number) >= 5 and not other_child:
             # (with different first names a near number is the sibling pattern: twins get
             # consecutive numbers, so it is no evidence of one person)
             t.add(3.0, "student number one digit apart")
@@ -89,7 +98,7 @@ def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> 
     _names(a, b, t, tf, first_rel)
     _dob(a, b, t, tf)
     if (
-        first_rel == "none"
+        other_child
         and a.dob is not None
         and a.dob == b.dob
         and a.last
