@@ -18,6 +18,7 @@ import functools
 import gc
 import json
 import logging
+import os
 import random
 import resource
 import subprocess
@@ -619,20 +620,22 @@ def scale_one(n: int, names: str = "census") -> dict:
     q = prf(group_pairs([g.ids for g in groups]), true)
     return {
         "students": n,
+        "names": names,
         "candidate_pairs": n_pairs,
+        "pairs_per_student": round(n_pairs / n, 2),
         "blocking_s": round(t_block, 2),
         "detect_s": round(secs, 2),
         "peak_rss_mb": round(peak / 1024),
         "rss_before_mb": round(base / 1024),
         "groups": len(groups),
         **q,
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
 
 
 def scale_db(n: int, names: str = "census") -> dict:
     """The full path on a database: n students in a fresh SQLite district, then the selector
     (load rows, detect, in-use and seats for every group). Own SEATKEEPER_VAR_DIR."""
-    import os
     import tempfile
 
     os.environ["SEATKEEPER_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-dedup-")
@@ -685,6 +688,7 @@ def scale_db(n: int, names: str = "census") -> dict:
         "detect_s": round(secs, 2),
         "peak_rss_mb": round(peak / 1024),
         "groups": len(groups),
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
 
 

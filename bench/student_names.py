@@ -36,11 +36,14 @@ DOUBLE_SHARE = 0.03  # "Garcia Lopez" (two surnames, a space)
 def _census(kind: str) -> tuple[list[str], list[float]]:
     import names
 
-    path = Path(names.__file__).parent / {
-        "male": "dist.male.first",
-        "female": "dist.female.first",
-        "last": "dist.all.last",
-    }[kind]
+    path = (
+        Path(names.__file__).parent
+        / {
+            "male": "dist.male.first",
+            "female": "dist.female.first",
+            "last": "dist.all.last",
+        }[kind]
+    )
     out, cum, total = [], [], 0.0
     for line in path.read_text().splitlines():
         name, freq, _, _ = line.split()
