@@ -97,23 +97,15 @@ def test_twins_with_consecutive_numbers_and_a_rare_surname_are_not_grouped() -> 
     crowd = _crowded_grade(2000)
     twins = [
         Person(
-            id=50001,
-            first_name="Olivia",
+            id=pid,
+            first_name=first,
             last_name="Deppner",
             date_of_birth=DOB,
             grade="3",
-            number="100041",
+            number=number,
             school_id=7,
-        ),
-        Person(
-            id=50002,
-            first_name="Phillip",
-            last_name="Deppner",
-            date_of_birth=DOB,
-            grade="3",
-            number="100042",
-            school_id=7,
-        ),
+        )
+        for pid, first, number in ((50001, "Olivia", "100041"), (50002, "Phillip", "100042"))
     ]
     groups = find_groups([*crowd, *twins])
     assert all(not {50001, 50002} & set(g.ids) for g in groups)

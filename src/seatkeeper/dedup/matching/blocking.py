@@ -34,7 +34,7 @@ def _dob_keys(n: Norm) -> set[str]:
         return keys
     d = n.dob.isoformat()
     for tok in n.first + n.last:
-        keys.add(f"d:{d}:{phonetic(tok)}")
+        keys.add(f"d:{d}:{phonetic(tok)[:3]}")
     if n.first and n.last:
         keys.add(f"d:{d}:{n.first[0][0]}{n.last[-1][0]}")
     return keys
