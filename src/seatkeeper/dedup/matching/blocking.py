@@ -10,8 +10,8 @@ from seatkeeper.dedup.matching.names import Norm, canonical_names, phonetic
 # district) is sorted by the names and birth date and each record is compared with its next
 # WINDOW neighbours only (sorted neighbourhood), so its pairs grow linearly with its size instead
 # of quadratically, and accounts spelled alike still meet. Measured in bench/README.md (De-Dup).
-FULL_BLOCK = 40
-WINDOW = 12
+FULL_BLOCK = 16
+WINDOW = 8
 
 
 def _id_keys(n: Norm) -> set[str]:
