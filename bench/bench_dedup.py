@@ -572,8 +572,10 @@ def quality(sets: list[str], with_splink: bool) -> list[dict]:
     for name in sets:
         if name.startswith("febrl"):
             people, entity, rows = febrl(int(name[-1]))
-        else:
-            people, entity = students(5000)
+        else:  # "students" (classic name lists) or "students-census" (bench/student_names.py)
+            people, entity = students(
+                5000, names="census" if name.endswith("census") else "classic"
+            )
             rows = [_row(p) for p in people]
         true = truth_pairs(entity)
         t0 = time.perf_counter()
