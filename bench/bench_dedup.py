@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gc
 import json
 import logging
+import os
 import random
 import resource
 import subprocess
@@ -382,10 +384,15 @@ def _typo(rng: random.Random, s: str) -> str:
 
 
 def students(
-    n: int, *, dup_rate: float = 0.1, seed: int = 7
+    n: int, *, dup_rate: float = 0.1, seed: int = 7, names: str = "classic"
 ) -> tuple[list[Person], dict[int, str]]:
-    """Student-shaped records: nicknames, typos, swapped names, missing DOB/number, twins."""
+    """Student-shaped records: nicknames, typos, swapped names, missing DOB/number, twins.
+
+    names="classic" draws from the short FIRST x LAST lists above (the quality set, kept so its
+    figures stay comparable); names="census" draws realistic frequencies (bench/student_names.py).
+    """
     rng = random.Random(seed)
+    census = _census_names(seed) if names == "census" else None
     people: list[Person] = []
     entity: dict[int, str] = {}
     schools = max(1, n // 600)
@@ -403,9 +410,12 @@ def students(
             break
         grade = rng.randint(0, 12)
         dob = dt.date(2020 - grade - 5, rng.randint(1, 12), rng.randint(1, 28))
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        if rng.random() < 0.15:
-            last = f"{last}-{rng.choice(LAST)}" if rng.random() < 0.5 else last
+        if census is None:
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            if rng.random() < 0.15:
+                last = f"{last}-{rng.choice(LAST)}" if rng.random() < 0.5 else last
+        else:
+            first, last = census.pick()
         school = rng.randrange(schools)
         p = Person(
             id=0,
@@ -425,7 +435,7 @@ def students(
                 Person(
                     **{
                         **p.__dict__,
-                        "first_name": rng.choice(FIRST),
+                        "first_name": rng.choice(FIRST) if census is None else census.first(),
                         "number": str(900000 + e),
                         "email": "",
                     }
@@ -437,8 +447,9 @@ def students(
             d["email"] = ""
             d["number"] = p.number if rng.random() < 0.4 else ""
             kind = rng.random()
-            if kind < 0.3 and first in NICK:
-                d["first_name"] = NICK[first]
+            nick = NICK.get(first) if census is None else _nickname(rng, first)
+            if kind < 0.3 and nick:
+                d["first_name"] = nick
             elif kind < 0.55:
                 d["last_name"] = _typo(rng, last)
             elif kind < 0.65:
@@ -452,6 +463,30 @@ def students(
                 d["last_name"] = d["last_name"].upper()
             add(Person(**d), f"e{e}")
     return people, entity
+
+
+def _census_names(seed: int):  # noqa: ANN202 - bench/student_names.StudentNames
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from student_names import StudentNames
+
+    return StudentNames(seed)
+
+
+@functools.cache
+def _nicknames(first: str) -> list[str]:
+    from nicknames import NickNamer
+
+    return sorted(_nick_namer(NickNamer).nicknames_of(first)) if first else []
+
+
+@functools.cache
+def _nick_namer(cls: type) -> object:
+    return cls()
+
+
+def _nickname(rng: random.Random, first: str) -> str:
+    nicks = _nicknames(first.lower())
+    return rng.choice(nicks).capitalize() if nicks else ""
 
 
 # --- evaluation --------------------------------------------------------------------------------
@@ -537,8 +572,10 @@ def quality(sets: list[str], with_splink: bool) -> list[dict]:
     for name in sets:
         if name.startswith("febrl"):
             people, entity, rows = febrl(int(name[-1]))
-        else:
-            people, entity = students(5000)
+        else:  # "students" (classic name lists) or "students-census" (bench/student_names.py)
+            people, entity = students(
+                5000, names="census" if name.endswith("census") else "classic"
+            )
             rows = [_row(p) for p in people]
         true = truth_pairs(entity)
         t0 = time.perf_counter()
@@ -566,9 +603,9 @@ def quality(sets: list[str], with_splink: bool) -> list[dict]:
 # --- scale -------------------------------------------------------------------------------------
 
 
-def scale_one(n: int) -> dict:
+def scale_one(n: int, names: str = "census") -> dict:
     """Generate n students, run district-wide detection; time and peak RSS of this process."""
-    people, entity = students(n, seed=11)
+    people, entity = students(n, seed=11, names=names)
     gc.collect()
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
@@ -585,20 +622,22 @@ def scale_one(n: int) -> dict:
     q = prf(group_pairs([g.ids for g in groups]), true)
     return {
         "students": n,
+        "names": names,
         "candidate_pairs": n_pairs,
+        "pairs_per_student": round(n_pairs / n, 2),
         "blocking_s": round(t_block, 2),
         "detect_s": round(secs, 2),
         "peak_rss_mb": round(peak / 1024),
         "rss_before_mb": round(base / 1024),
         "groups": len(groups),
         **q,
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
 
 
-def scale_db(n: int) -> dict:
+def scale_db(n: int, names: str = "census") -> dict:
     """The full path on a database: n students in a fresh SQLite district, then the selector
     (load rows, detect, in-use and seats for every group). Own SEATKEEPER_VAR_DIR."""
-    import os
     import tempfile
 
     os.environ["SEATKEEPER_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-dedup-")
@@ -616,7 +655,7 @@ def scale_db(n: int) -> dict:
 
     district = orgs.district_create(scope=system_scope(), slug="bench", name="Bench")
     scope = system_scope(district)
-    people, _ = students(n, seed=11)
+    people, _ = students(n, seed=11, names=names)
     schools = {}
     for p in people:
         if p.school_id not in schools:
@@ -651,6 +690,7 @@ def scale_db(n: int) -> dict:
         "detect_s": round(secs, 2),
         "peak_rss_mb": round(peak / 1024),
         "groups": len(groups),
+        "load_avg": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -664,15 +704,16 @@ def main() -> None:
     s.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
     s.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     s.add_argument("--db", action="store_true", help="through the database and the selector")
+    s.add_argument("--names", choices=["census", "classic"], default="census")
     args = ap.parse_args()
     if args.cmd == "quality":
         quality(args.sets.split(","), not args.no_splink)
     elif args.one:
         one = scale_db if args.db else scale_one
-        print(json.dumps(one(args.sizes[0])), flush=True)
+        print(json.dumps(one(args.sizes[0], args.names)), flush=True)
     else:
         for n in args.sizes:  # one process per size, so peak RSS is that size's own
-            cmd = [sys.executable, __file__, "scale", "--one", str(n)]
+            cmd = [sys.executable, __file__, "scale", "--one", str(n), "--names", args.names]
             subprocess.run(cmd + (["--db"] if args.db else []), check=False)
 
 

@@ -6,14 +6,16 @@ field (agreement adds, disagreement subtracts, a missing field adds nothing, so 
 lower confidence instead of breaking anything), passed through a logistic into 0..1. Exact name
 agreement is weighted by how rare the name is in the data set (term frequency), as splink does.
 
-Blocking keeps the cost about linear: only records sharing a key (student number, email local
-part, date of birth + a name initial, a phonetic surname + a first-name family, a phonetic name
-pair in either order) are compared. Grouping is a greedy union that refuses to join two clusters
+Blocking: only records sharing a key (student number, email local part, date of birth + a
+name's sound or the initials, a phonetic surname + a first-name family, a phonetic name pair in
+either order, an exact name + the other name's first or last three letters for typos) are
+compared; a block over FULL_BLOCK records is sorted and compared through a WINDOW of neighbours,
+so a record's candidates are bounded however big the district (bench/README.md). Grouping is a greedy union that refuses to join two clusters
 when any cross pair contradicts (score under `CONSISTENCY`), so A~B and B~C never chain A into C
 when A and C are plainly different people.
 """
 
-from seatkeeper.dedup.matching.blocking import MAX_BLOCK, block_keys, candidate_pairs
+from seatkeeper.dedup.matching.blocking import FULL_BLOCK, WINDOW, block_keys, candidate_pairs
 from seatkeeper.dedup.matching.grouping import (
     CONSISTENCY,
     DEFAULT_THRESHOLD,
@@ -36,11 +38,12 @@ from seatkeeper.dedup.matching.scoring import PRIOR, Tally, compare, pair_score,
 __all__ = [
     "CONSISTENCY",
     "DEFAULT_THRESHOLD",
-    "MAX_BLOCK",
+    "FULL_BLOCK",
     "PRIOR",
     "Match",
     "Norm",
     "Person",
+    "WINDOW",
     "Tally",
     "block_keys",
     "canonical_names",

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable
 
 from seatkeeper.dedup.matching.names import Norm, canonical_names, phonetic
 
-MAX_BLOCK = 400  # larger blocks are too generic to be evidence; other keys still cover them
+# Blocks up to FULL_BLOCK records compare every pair. A bigger block (a common name in a big
+# district) is sorted by the names and birth date and each record is compared with its next
+# WINDOW neighbours only (sorted neighbourhood), so its pairs grow linearly with its size instead
+# of quadratically, and accounts spelled alike still meet. Measured in bench/README.md (De-Dup).
+FULL_BLOCK = 16
+WINDOW = 8
 
 
-def block_keys(n: Norm) -> set[str]:
-    """Keys two accounts of one person very likely share at least one of."""
+def _id_keys(n: Norm) -> set[str]:
     keys: set[str] = set()
     if n.number:
         keys.add(f"n:{n.number}")
@@ -18,48 +22,116 @@ def block_keys(n: Norm) -> set[str]:
         keys.add(f"e:{n.email_local}")
     if n.username and len(n.username) >= 4:
         keys.add(f"u:{n.username}")
-    if n.dob is not None:
-        # Birth date + the sound of either name (same namespace, so swapped names still meet;
-        # one name replaced by another still meets on the other). An initial alone would let
-        # blocks grow with the district, since birth dates crowd into ~13 years.
-        d = n.dob.isoformat()
-        for tok in n.first + n.last:
-            keys.add(f"d:{d}:{phonetic(tok)[:3]}")
-        if n.first and n.last:
-            keys.add(f"d:{d}:{n.first[0][0]}{n.last[-1][0]}")
+    return keys
+
+
+def _dob_keys(n: Norm) -> set[str]:
+    # Birth date + the sound of either name (same namespace, so swapped names still meet; one
+    # name replaced by another still meets on the other). An initial alone would let blocks
+    # grow with the district, since birth dates crowd into ~13 years.
+    keys: set[str] = set()
+    if n.dob is None:
+        return keys
+    d = n.dob.isoformat()
+    for tok in n.first + n.last:
+        keys.add(f"d:{d}:{phonetic(tok)[:3]}")
+    if n.first and n.last:
+        keys.add(f"d:{d}:{n.first[0][0]}{n.last[-1][0]}")
+    return keys
+
+
+def _name_keys(n: Norm) -> set[str]:
+    # Name keys carry the grade (empty when unknown): same-name students of different grades
+    # are never compared on names alone, which keeps blocks small in big districts.
+    keys: set[str] = set()
+    g = n.grade
     lasts = {phonetic(tok) for tok in n.last} | ({phonetic("".join(n.last))} if n.last else set())
     fams: set[str] = set()
     for tok in n.first:
         # The name and the full names it may be short for: Kate and Katherine meet on
         # "katherine", Bobby and Robert on "robert".
         fams |= {tok} | canonical_names(tok)
-    # Name keys carry the grade (empty when unknown): same-name students of different grades
-    # are never compared on names alone, which keeps blocks small in big districts.
-    g = n.grade
     for lp in lasts:
         for f in fams:
             keys.add(f"l:{g}:{lp}:{f[:3]}")
     if n.first and n.last:
-        pf, pl = phonetic(n.first[0]), phonetic(n.last[-1])
-        keys.add(f"p:{g}:" + "|".join(sorted((pf, pl))))
-        # typos in the surname that change its sound: first name + surname prefix
-        keys.add(f"f:{g}:{n.first[0]}:{''.join(n.last)[:3]}")
+        # swapped first and last names meet on the unordered pair of sounds
+        keys.add(f"p:{g}:" + "|".join(sorted((phonetic(n.first[0]), phonetic(n.last[-1])))))
     return keys
 
 
-def candidate_pairs(norms: list[Norm]) -> set[tuple[int, int]]:
-    """Index pairs (i < j) sharing a block key; over-large blocks are skipped."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for i, n in enumerate(norms):
-        for k in block_keys(n):
-            blocks[k].append(i)
+def _typo_keys(n: Norm) -> set[str]:
+    # Typos that change a name's sound ("Jonhson" ~ "Johnson"): the exact other name with the
+    # first and with the last three letters; one typo in a name of 6+ letters leaves one intact.
+    if not (n.first and n.last):
+        return set()
+    g, lj, fj = n.grade, "".join(n.last), n.first[0]
+    return {
+        f"f:{g}:{fj}:{lj[:3]}",
+        f"f:{g}:{fj}:-{lj[-3:]}",
+        f"s:{g}:{lj}:{fj[:3]}",
+        f"s:{g}:{lj}:-{fj[-3:]}",
+    }
+
+
+# One pass per family in candidate_pairs: only one family's key index is in memory at a time.
+FAMILIES: tuple[Callable[[Norm], set[str]], ...] = (_id_keys, _dob_keys, _name_keys, _typo_keys)
+
+
+def block_keys(n: Norm) -> set[str]:
+    """Keys two accounts of one person very likely share at least one of."""
+    return set().union(*(family(n) for family in FAMILIES))
+
+
+def _order(n: Norm) -> tuple[str, str, str]:
+    """Sort key inside a big block: names, then birth date (alike accounts sit together)."""
+    return ("".join(n.first), "".join(n.last), n.dob.isoformat() if n.dob else "")
+
+
+def candidate_pairs(
+    norms: list[Norm], *, full_block: int = FULL_BLOCK, window: int = WINDOW
+) -> set[tuple[int, int]]:
+    """Index pairs (i < j) sharing a block key: every pair in a small block, the next `window`
+    neighbours (by names and birth date) in a big one. So a record has at most about
+    keys x max(full_block, 2 x window) candidates, however big the district."""
     pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        m = len(members)
-        if m < 2 or m > MAX_BLOCK:
-            continue
-        for x in range(m):
+    for family in FAMILIES:
+        # key -> first record, or the list of records once a second one shares it (most keys
+        # are held by one record: no list for them)
+        index: dict[str, int | list[int]] = {}
+        for i, n in enumerate(norms):
+            for k in family(n):
+                held = index.setdefault(k, i)
+                if held is i:
+                    continue
+                if isinstance(held, int):
+                    index[k] = [held, i]
+                else:
+                    held.append(i)
+        for members in index.values():
+            if isinstance(members, list):
+                _block_pairs(norms, members, pairs, full_block, window)
+        del index
+    return pairs
+
+
+def _block_pairs(
+    norms: list[Norm],
+    members: list[int],
+    pairs: set[tuple[int, int]],
+    full_block: int,
+    window: int,
+) -> None:
+    m = len(members)
+    if m <= full_block:
+        for x in range(m - 1):
             mi = members[x]
             for y in range(x + 1, m):
                 pairs.add((mi, members[y]))
-    return pairs
+        return
+    members.sort(key=lambda i: _order(norms[i]))
+    for x in range(m - 1):
+        mi = members[x]
+        for y in range(x + 1, min(m, x + 1 + window)):
+            my = members[y]
+            pairs.add((mi, my) if mi < my else (my, mi))

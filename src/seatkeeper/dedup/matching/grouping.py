@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from seatkeeper.dedup.matching.blocking import candidate_pairs
@@ -85,7 +87,31 @@ def find_groups(
 
     `excluded` holds id pairs marked "not duplicates": they are never joined.
     """
-    excluded = excluded or set()
+    with _gc_paused():
+        return _find_groups(people, threshold, excluded or set(), progress, prior)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Detection allocates millions of small acyclic objects (keys, tuples, tallies): the
+    cyclic collector would rescan every record on each generation-2 pass (measured: blocking
+    2.5x slower at 100k students). Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _find_groups(
+    people: list[Person],
+    threshold: float,
+    excluded: set[frozenset[int]],
+    progress: Callable[[int, int], None] | None,
+    prior: float,
+) -> list[Match]:
     norms = [normalise(p) for p in people]
     tf = _tf_table(norms)
     prior += density_shift(norms)

@@ -56,7 +56,10 @@ class Norm:
 @lru_cache(maxsize=500_000)
 def fold(text: str) -> str:
     """Casefold, strip diacritics, transliterate non-Latin scripts (anyascii), drop apostrophes."""
-    text = unicodedata.normalize("NFKC", text or "").strip()
+    text = text or ""
+    if text.isascii():  # most names and every e-mail: Unicode normalisation changes nothing
+        return _DROP.sub("", text.strip()).casefold().strip()
+    text = unicodedata.normalize("NFKC", text).strip()
     text = _DROP.sub("", text)
     decomposed = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -11,6 +11,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 from seatkeeper.dedup.matching.names import Norm, Person, name_family, normalise
 
 PRIOR = -9.0  # log-odds that two blocked records are one person before looking at fields
+SIBLING_JW = 0.75  # first names less alike than this (Jaro-Winkler) are two children's names
 
 # --- field comparisons -------------------------------------------------------------------------
 
@@ -70,11 +71,22 @@ def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> 
     """Weigh the evidence that a and b are one person. Only fields present on both count."""
     t = Tally()
     tf = tf or (lambda kind, value: 0.002)
+    first_rel, _ = _name_relation(a.first, b.first, nick=True)
+    # Another child (a sibling) rather than a misspelling: on a school roster (both records
+    # carry a grade) the first names are not alike at all. Without grades (FEBRL-style person
+    # files, where a replaced first name is a known corruption) the plain weights apply.
+    other_child = (
+        first_rel == "none"
+        and bool(a.grade and b.grade)
+        and JaroWinkler.similarity("".join(a.first), "".join(b.first)) < SIBLING_JW
+    )
     # Student number: the strongest single field; different numbers are strong counter-evidence.
     if a.number and b.number:
         if a.number == b.number:
             t.add(9.0, "same student number")
-        elif _typos(a.number, b.number) == 1 and len(a.number) >= 5:
+        elif _typos(a.number, b.number) == 1 and len(a.number) >= 5 and not other_child:
+            # (with different first names a near number is the sibling pattern: twins get
+            # consecutive numbers, so it is no evidence of one person)
             t.add(3.0, "student number one digit apart")
         else:
             # Re-created accounts often get a new number: counter-evidence, not a veto.
@@ -83,8 +95,19 @@ def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> 
         t.add(7.0, "same email local part")
     if a.username and b.username and a.username == b.username and len(a.username) >= 4:
         t.add(6.0, "same username")
-    _names(a, b, t, tf)
+    _names(a, b, t, tf, first_rel)
     _dob(a, b, t, tf)
+    if (
+        other_child
+        and a.dob is not None
+        and a.dob == b.dob
+        and a.last
+        and set(a.last) & set(b.last)
+        and not (a.number and a.number == b.number)
+    ):
+        # Twins (R3 counts each child): same surname and birth date, another first name. The
+        # shared surname and date are expected for siblings, so they must not add up to a match.
+        t.add(-5.0, "different first names, same surname and birth date (twins?)")
     if a.grade and b.grade:
         if a.grade == b.grade:
             t.add(0.7, "same grade")
@@ -97,8 +120,7 @@ def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> 
     return t
 
 
-def _names(a: Norm, b: Norm, t: Tally, tf: Callable[[str, str], float]) -> None:
-    fr, _ = _name_relation(a.first, b.first, nick=True)
+def _names(a: Norm, b: Norm, t: Tally, tf: Callable[[str, str], float], fr: str) -> None:
     lr, ln = _name_relation(a.last, b.last, nick=False)
     # Swapped first and last names: compare crosswise when straight does not agree.
     if fr not in ("exact", "tokens") or lr not in ("exact", "tokens"):
