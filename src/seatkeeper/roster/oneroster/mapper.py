@@ -513,13 +513,15 @@ class Mapper:
                     self.seen_co.add((cid, pk))
                     continue
                 co[(cid, pk)] = sid
-        class_ids = {c for c, _ in (*pairs, *drop_pairs)}
+        student_ids = {s for _, s in (*pairs, *drop_pairs)}
         # Also finds rows written by an earlier chunk: the same student listed twice in a class
-        # (two enrollment sourcedIds) is one enrollment, never a unique-constraint error.
+        # (two enrollment sourcedIds) is one enrollment, never a unique-constraint error. By
+        # student, not by class: a chunk's students have a handful of rows each, while its
+        # classes would bring back every row written for them so far (quadratic).
         existing = {
             (c, s): pk
             for pk, c, s in Enrollment.objects.filter(
-                district_id=self.d, classroom_id__in=class_ids
+                district_id=self.d, student_id__in=student_ids
             ).values_list("id", "classroom_id", "student_id")
         }
         counts = res.counts["enrollments"]
