@@ -529,6 +529,8 @@ class Mapper:
             pk = existing.get(key)
             if pk is None:
                 new.append((self.d, key[0], key[1], sid, self.source))
+            elif pk > self.result.enrollment_id_floor or pk in self.seen_enrollments:
+                continue  # made or matched by an earlier chunk: one enrollment counts once
             else:
                 counts.unchanged += 1
                 self.seen_enrollments.add(pk)
