@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench_import.py                          # 100k students, both backends
     .venv/bin/python bench/bench_import.py --students 20000 --backend sqlite
     .venv/bin/python bench/bench_import.py --quick                  # 10k students
+    .venv/bin/python bench/bench_import.py --sizes 10000,100000      # flatness: RSS per size
 
 Generates a OneRoster 1.1 bulk set (bench/data/oneroster-<N>/, kept and reused): N students,
 N/25 teachers, 5 classes per teacher, every student in 5 classes of their school (5N student
@@ -10,7 +11,10 @@ enrollments), one school per 1000 students. Then, per backend, each step in its 
 (so its peak RSS is its own): migrate an empty database, `oneroster_import` (first import),
 `oneroster_import` again (no change). On PostgreSQL it also times the floor: COPY of the same
 CSV files into plain tables, then primary keys, unique keys, indexes and foreign keys like the
-schema's. Prints seconds, rows/s and peak RSS (MB above the process's RSS after Django setup).
+schema's. Prints seconds, rows/s, the ratio to the floor, peak RSS (MB above the process's RSS
+after Django setup) and the load average; with several sizes, RSS per size shows whether memory
+stays flat as the files grow. Databases are named `<BENCH_DB_PREFIX>_<pid>` (default
+`bench_import`), so engineers sharing a server do not collide.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ sys.path.insert(0, str(ROOT / "src"))
 DATA = ROOT / "bench" / "data"
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 QUICK_ARGS = ["--quick"]
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench_import")
 
 
 def generate(n: int) -> Path:
@@ -354,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--students", type=int, default=100_000)
     ap.add_argument("--backend", default="sqlite,postgres")
     ap.add_argument("--quick", action="store_true", help="10k students")
+    ap.add_argument("--sizes", help="comma-separated student counts, e.g. 10000,100000")
     ap.add_argument("--child")
     ap.add_argument("--db")
     ap.add_argument("--files")
@@ -361,7 +367,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(child(args.child, args.db, args.files)))
         return 0
-    n = 10_000 if args.quick else args.students
+    sizes = (
+        [int(x) for x in args.sizes.split(",") if x.strip()]
+        if args.sizes
+        else [10_000 if args.quick else args.students]
+    )
+    out = [run_size(n, args.backend) for n in sizes]
+    if len(out) > 1:
+        for backend in [b.strip() for b in args.backend.split(",") if b.strip()]:
+            peaks = ", ".join(
+                f"{o['students']:,}: +{o[backend]['first']['peak_mb']:.0f} MB" for o in out
+            )
+            print(f"{backend:8} peak RSS of the first import by size: {peaks}")
+    print(json.dumps(out if len(out) > 1 else out[0]))
+    return 0
+
+
+def run_size(n: int, backends: str) -> dict[str, Any]:
     t0 = time.perf_counter()
     files = generate(n)
     rows = sum(
@@ -372,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         f"files: {files} ({rows} user/class/enrollment rows; generated in {time.perf_counter() - t0:.1f}s)"
     )
     results: dict[str, Any] = {}
-    for backend in [b.strip() for b in args.backend.split(",") if b.strip()]:
+    for backend in [b.strip() for b in backends.split(",") if b.strip()]:
         if backend == "sqlite":
             path = DATA / f"import-{n}.sqlite3"
             for suffix in ("", "-wal", "-shm"):
@@ -382,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             import psycopg
 
-            name = f"bench_import_{os.getpid()}"
+            name = f"{DB_PREFIX}_{os.getpid()}"
             with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                 conn.execute(f"CREATE DATABASE {name}")
             db = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
@@ -393,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
             again = run_child("again", db, files)
             res = {"first": first, "again": again}
             if backend == "postgres":
-                fname = f"bench_floor_{os.getpid()}"
+                fname = f"{DB_PREFIX}_floor_{os.getpid()}"
                 with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                     conn.execute(f"CREATE DATABASE {fname}")
                 try:
@@ -408,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
                     conn.execute(f"DROP DATABASE {drop}")
         f, a = res["first"], res["again"]
         line = (
-            f"{backend:8} first import {f['seconds']:.1f}s ({rows / f['seconds']:,.0f} rows/s, "
+            f"{n:>9,} {backend:8} first import {f['seconds']:.1f}s ({rows / f['seconds']:,.0f} rows/s, "
             f"peak +{f['peak_mb']:.0f} MB, {f['created']} created) · re-import {a['seconds']:.1f}s "
             f"(peak +{a['peak_mb']:.0f} MB, {a['created']} created, {a['updated']} updated)"
         )
@@ -418,9 +440,10 @@ def main(argv: list[str] | None = None) -> int:
                 f" · floor {fl['seconds']:.1f}s (COPY {fl['copy_seconds']:.1f}s, {fl['rows']} rows)"
                 f" · first/floor {f['seconds'] / fl['seconds']:.1f}x"
             )
-        print(line, flush=True)
-    print(json.dumps({"students": n, "rows": rows, **results}))
-    return 0
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(f"{line} · load average {load}", flush=True)
+        res["load_average"] = load
+    return {"students": n, "rows": rows, **results}
 
 
 if __name__ == "__main__":

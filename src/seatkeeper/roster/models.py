@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from seatkeeper.orgs.models import RosterSource, School, TenantModel
+from seatkeeper.orgs.models import District, RosterSource, School, TenantModel
 
 
 def _sourced_unique(model: str) -> models.UniqueConstraint:
@@ -186,8 +186,16 @@ class Student(RosterRow):
 
 
 class Enrollment(TenantModel):
+    # No single-column indexes on district and classroom: the (district, classroom, student)
+    # index and the (classroom, student) unique constraint start with them, and every index
+    # costs on each imported row (bench/README.md, "OneRoster import").
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments")
-    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="enrollments")
+    classroom = models.ForeignKey(
+        Classroom, on_delete=models.CASCADE, related_name="enrollments", db_index=False
+    )
     sourced_id = models.CharField(max_length=255, blank=True, default="")
     roster_source = models.CharField(
         max_length=16, choices=RosterSource.choices, default=RosterSource.MANUAL

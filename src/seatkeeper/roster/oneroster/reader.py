@@ -32,16 +32,24 @@ class ReadError(Exception):
 
 
 class Row:
-    """One CSV record: the physical line it starts on (header is line 1) and its cells."""
+    """One CSV record: the physical line it starts on (header is line 1) and its cells.
 
-    __slots__ = ("line", "values")
+    Rows of one file share the header's column index, so a row costs its cells and nothing
+    more (no dict per row); only the current row is alive while a file streams.
+    """
 
-    def __init__(self, line: int, values: dict[str, str]):
+    __slots__ = ("cells", "index", "line")
+
+    def __init__(self, line: int, cells: list[str], index: dict[str, int]):
         self.line = line
-        self.values = values
+        self.cells = cells
+        self.index = index
 
     def get(self, key: str) -> str:
-        return self.values.get(key, "").strip()
+        i = self.index.get(key)
+        if i is None or i >= len(self.cells):  # short rows: missing cells are ""
+            return ""
+        return self.cells[i].strip()
 
 
 @dataclass
@@ -146,7 +154,10 @@ def read_rows(src: Source, name: str) -> tuple[list[str], Iterator[Row]]:
         ) from None
     header = [h.strip() for h in header_cells]
 
-    names = [h if h else f"\x00{i}" for i, h in enumerate(header)]  # empty cells never match
+    index: dict[str, int] = {}
+    for i, h in enumerate(header):
+        if h:  # empty header cells never match; of two equal names the last wins
+            index[h] = i
 
     def rows() -> Iterator[Row]:
         start = reader.line_num + 1
@@ -156,7 +167,7 @@ def read_rows(src: Source, name: str) -> tuple[list[str], Iterator[Row]]:
                 start = reader.line_num + 1
                 if not cells or (not cells[0] and not any(c.strip() for c in cells)):
                     continue  # blank line, or a line of empty cells (spreadsheet export)
-                yield Row(line, dict(zip(names, cells, strict=False)))  # short rows: missing = ""
+                yield Row(line, cells, index)
         except UnicodeDecodeError as exc:
             raise ReadError(_decode_problem(src, name, exc)) from None
         except csv.Error as exc:
@@ -203,7 +214,7 @@ def read_manifest(src: Source) -> dict[str, str]:
     _, rows = read_rows(src, "manifest.csv")
     out = {}
     for row in rows:
-        vals = list(row.values.values())
+        vals = row.cells
         if len(vals) >= 2:
             out[vals[0].strip()] = vals[1].strip()
     return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -582,7 +583,9 @@ def _users(ds: Dataset, known: Known) -> None:
         orgs = [o.strip() for o in row.get("orgSourcedIds").split(",") if o.strip()]
         if row.get("primaryOrgSourcedId"):
             orgs.insert(0, row.get("primaryOrgSourcedId"))
-        orgs = [school_of(ds, o) for o in orgs]
+        # Interned: a district has a few schools, roles and grades, and 100k users would
+        # otherwise each hold their own copies of the same short strings.
+        orgs = [sys.intern(school_of(ds, o)) for o in orgs]
         email = row.get("email")
         if email and "@" not in email:
             ds.notes.warn(
@@ -604,7 +607,7 @@ def _users(ds: Dataset, known: Known) -> None:
         )
         ds.users[sid] = User(
             sid=sid,
-            role=role,
+            role=sys.intern(role),
             kind=kind,
             given=row.get("givenName")[:150],
             family=row.get("familyName")[:150],
@@ -613,7 +616,7 @@ def _users(ds: Dataset, known: Known) -> None:
             email=email[:254],
             username=row.get("username")[:150],
             identifier=row.get("identifier")[:100],
-            grade=(row.get("grades").split(",")[0].strip())[:20],
+            grade=sys.intern(row.get("grades").split(",")[0].strip()[:20]),
             orgs=orgs,
             deleted=deleted,
             line=row.line,
