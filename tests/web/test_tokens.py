@@ -220,3 +220,22 @@ def test_cli_is_audited_and_narrowed_by_as(world_a: DistrictWorld, world_b: Dist
     assert entry.actor is None
     assert entry.actor_label == "system"
     assert entry.via == "cli"
+
+
+def test_page_queries_do_not_grow_with_tokens(world_a: DistrictWorld, da) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert da.get("/account/tokens/").status_code == 200
+        return len(ctx.captured_queries)
+
+    _token_for(world_a.users["integration"], "one")
+    few = queries()
+    for user in world_a.users.values():
+        for n in range(5):
+            _token_for(user, f"{user.get_username()}-{n}")
+    many = queries()
+    print(f"/account/tokens/ queries: {few} with 1 token, {many} with {ApiToken.objects.count()}")
+    assert many == few
