@@ -104,7 +104,7 @@ def main() -> int:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from seatkeeper.api.tokens import token_create
+    from seatkeeper.api.services import token_create
     from seatkeeper.licensing.selectors import usage_for_district
     from seatkeeper.orgs import services as orgs
     from seatkeeper.orgs.models import District, Role
@@ -121,7 +121,7 @@ def main() -> int:
     if user is None:
         user = orgs.user_create(scope=system_scope(district), username=f"{slug}-da",
                                 password="bench-only-pw", role=Role.DISTRICT_ADMIN, district=district)  # fmt: skip
-    _, token = token_create(user=user, label="bench")
+    _, token = token_create(scope=system_scope(district), user=user, label="bench")
     scope = scope_for_user(user, via="api")
     n_students = Student.objects.filter(district=district).count()
     usage_path = f"/api/v1/districts/{slug}/usage"

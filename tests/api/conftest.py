@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from seatkeeper.api.tokens import token_create
-from tests.factories import DistrictWorld
+from seatkeeper.api.services import token_create
+from tests.factories import DistrictWorld, sys_scope
 
 
 class Api:
@@ -47,7 +47,7 @@ class Api:
 
 
 def api_as(user: Any) -> Api:
-    _, secret = token_create(user=user, label="test")
+    _, secret = token_create(scope=sys_scope(), user=user, label="test")
     return Api(secret)
 
 

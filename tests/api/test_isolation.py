@@ -7,41 +7,17 @@ names them), nothing changed (the rows of B / A2 and their audit entries are com
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from seatkeeper.audit.models import AuditEntry
 from seatkeeper.licensing.models import Allocation, Purchase, TeacherAccess
 from seatkeeper.orgs.models import District, School
 from seatkeeper.roster.models import Classroom, Enrollment, Student, StudentActivity, Teacher
 from tests.api.conftest import api_as
+from tests.api.routes import api_routes, fill
 from tests.factories import DistrictWorld
-
-PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
-
-
-def api_routes() -> list[tuple[str, str]]:
-    """(method, route) for every URL under /api/v1/ that resolves to a ninja operation."""
-    out: list[tuple[str, str]] = []
-
-    def walk(patterns: list[Any], prefix: str) -> None:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                walk(p.url_patterns, prefix + str(p.pattern))
-            elif isinstance(p, URLPattern):
-                route = prefix + str(p.pattern)
-                cells = [c.cell_contents for c in (getattr(p.callback, "__closure__", None) or ())]
-                views = [c for c in cells if hasattr(c, "operations")]
-                for view in views:
-                    for op in view.operations:
-                        out.extend((m, route) for m in op.methods)
-
-    walk(get_resolver().url_patterns, "/")
-    return sorted({(m, r) for m, r in out if r.startswith("/api/v1/")})
-
 
 ROUTES = api_routes()
 
@@ -165,7 +141,7 @@ def _sweep(
         if (method, route) in skip:
             continue
         params = dict(t, slug=slug)
-        path = PARAM.sub(lambda m: str(params[m.group(1)]), route)  # noqa: B023
+        path = fill(route, params)
         before = state()
         resp = api.call(method, path, body if method != "GET" else None)
         SEEN.append(resp.status_code)

@@ -54,3 +54,20 @@ def test_session_auth_works_and_needs_csrf_for_writes(world_a: DistrictWorld) ->
         "/api/v1/districts/a/schools", data={"name": "X"}, content_type="application/json"
     )
     assert resp.status_code == 403
+
+
+def test_write_with_a_bad_token_and_no_session_is_401_not_csrf_403(world_a: DistrictWorld) -> None:
+    """A script (no session cookie, CSRF enforced as on a real server) with a wrong or revoked
+    token gets 401; the CSRF check belongs to session auth only."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    headers = {"Authorization": "Bearer sk_nope"}
+    resp = client.post(
+        "/api/v1/districts/a/schools",
+        data={"name": "X"},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert resp.status_code == 401
+    assert resp["Content-Type"] == "application/problem+json"

@@ -205,3 +205,43 @@ def test_teacher_refused_creating_student_when_setting_off(browser, live_server,
     _shot(small, "teacher-classroom-390")
     small.close()
     page.close()
+
+
+def test_district_admin_creates_and_revokes_an_integration_token(
+    browser, live_server, world
+) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.api.models import ApiToken
+
+    page = _page(browser, live_server, "a-da")
+    page.get_by_role("link", name="API tokens").click()
+    page.wait_for_selector("h1:has-text('API tokens')")
+    page.get_by_label("Label").fill("LMS feed")
+    page.get_by_label("For user").select_option(value=str(world.users["integration"].pk))
+    page.get_by_role("button", name="Create token").click()
+    page.wait_for_selector("text=Copy it now, it will not be shown again.")
+    secret = page.get_by_label("Token", exact=True).input_value()
+    _shot(page, "tokens-created-1280")
+    token = ApiToken.objects.get(label="LMS feed")
+    assert token.user == world.users["integration"]
+    assert secret.startswith(token.prefix)
+    body = {
+        "items": [{"student": world.students[0].pk, "kind": "work", "at": "2026-01-05T08:00:00Z"}]
+    }
+    url = f"{live_server.url}/api/v1/districts/a/activity"
+    auth = {"Authorization": f"Bearer {secret}"}
+    script = browser.new_context().request  # no session cookie: the token alone, like a script
+    assert script.post(url, data=body, headers=auth).status < 300
+    page.goto(f"{live_server.url}/account/tokens/")
+    assert page.get_by_text(secret).count() == 0  # shown once only
+    page.get_by_role(
+        "button", name=re.compile("Revoke token .*LMS feed")
+    ).click()  # confirm accepted
+    page.wait_for_selector(f"text=Token {token.prefix}… (LMS feed) of a-int revoked")
+    assert page.locator(f"#token-{token.pk}").get_by_text("revoked").count() == 1
+    assert script.post(url, data=body, headers=auth).status == 401
+    _shot(page, "tokens-revoked-1280")
+    small = _page(browser, live_server, "a-da", width=390)
+    small.goto(f"{live_server.url}/account/tokens/")
+    _shot(small, "tokens-390")
+    small.close()
+    page.close()

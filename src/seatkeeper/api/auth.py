@@ -1,7 +1,8 @@
 """Authentication for every API route: `Authorization: Bearer <token>` or the web session.
 
 `API_AUTH` is the NinjaAPI default (routers inherit it; do not pass `auth=` to a router).
-Session auth checks CSRF for unsafe methods (ninja's SessionAuth). Both put the user on
+Session auth checks CSRF for unsafe methods (ninja's SessionAuth), but only when a session cookie
+was sent: a script's request with a wrong or revoked token (no cookie) is a 401, not a CSRF 403. Both put the user on
 `request.auth`; `common.scope_from_request` turns that into an orgs.scoping.Scope.
 """
 
@@ -24,6 +25,11 @@ class BearerToken(HttpBearer):
 
 
 class Session(SessionAuth):
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None  # no session to authenticate: answer 401 without a CSRF verdict
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any | None:
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None

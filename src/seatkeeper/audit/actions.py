@@ -53,3 +53,6 @@ FIX_PLAN_APPLIED = "fixes.plan.applied"
 FIX_PLAN_UNDONE = "fixes.plan.undone"
 
 ROSTER_IMPORTED = "roster.import.applied"
+
+API_TOKEN_CREATED = "api.token.created"  # noqa: S105 (an action code)
+API_TOKEN_REVOKED = "api.token.revoked"  # noqa: S105 (an action code)

@@ -197,6 +197,19 @@ def _enrolled_student_ids(district_id: int | None, school_ids: frozenset[int]) -
     ).values("student_id")
 
 
+def users_managed(scope: Scope) -> Any:
+    """Users whose account things (API tokens) the scope may manage: everyone for an operator;
+    themself plus every user of their district for a district admin (not launched into a school);
+    only themself for anyone else. Outside it answers NotFound (`get_user_managed_for`)."""
+    User = get_user_model()
+    if scope.role == Role.OPERATOR:
+        return User.objects.all()
+    own = Q(pk=scope.user.pk) if scope.user is not None else Q(pk__in=[])
+    if can_manage_district(scope) and scope.launched_by is None and scope.district_id:
+        own |= Q(membership__district_id=scope.district_id)
+    return User.objects.filter(own)
+
+
 # --- fetch by id --------------------------------------------------------------------------------
 
 
@@ -267,6 +280,10 @@ def get_student_for(scope: Scope, pk: Any) -> Any:
     from seatkeeper.roster.models import Student
 
     return _get_for(scope, Student, pk, students_visible(scope), "student")
+
+
+def get_user_managed_for(scope: Scope, pk: Any) -> Any:
+    return _get_for(scope, get_user_model(), pk, Q(pk__in=users_managed(scope)), "user")
 
 
 def get_product_for(scope: Scope, code_or_id: Any) -> Any:

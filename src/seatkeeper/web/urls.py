@@ -13,6 +13,7 @@ from seatkeeper.web.views import (
     settings,
     students,
     teacher,
+    tokens,
 )
 
 app_name = "web"
@@ -23,6 +24,8 @@ urlpatterns = [
     path("signin/", auth.sign_in, name="login"),
     path("signout/", auth.sign_out, name="logout"),
     path("password/", auth.password_change, name="password_change"),
+    path("account/tokens/", tokens.tokens_page, name="tokens"),
+    path("account/tokens/<int:token_id>/revoke/", tokens.token_revoke, name="token_revoke"),
     # district admin
     path("district/", district.district_license, name="district_license"),
     path("district/choose/", district.choose_district, name="choose_district"),

@@ -1,14 +1,20 @@
-"""`seatkeeper token create USERNAME [--label L]` | `token list [USERNAME]` | `token revoke ID`."""
+"""`seatkeeper token create USERNAME [--label L]` | `token list [USERNAME]` | `token revoke ID`.
+
+Create and revoke are audited (`api.token.created` / `api.token.revoked`). Without `--as` the
+command acts as the platform (any user); `--as USERNAME` narrows it to the users that user may
+manage (orgs.scoping.users_managed), like the API tokens page.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from seatkeeper.api import tokens
+from seatkeeper.api import selectors, services
+from seatkeeper.cli_support import add_actor_argument, cli_scope
 from seatkeeper.errors import SeatkeeperError
+from seatkeeper.orgs.scoping import users_managed
 
 
 class Command(BaseCommand):
@@ -23,6 +29,8 @@ class Command(BaseCommand):
         lst.add_argument("username", nargs="?")
         revoke = sub.add_parser("revoke", help="Revoke a token by id.")
         revoke.add_argument("id", type=int)
+        for p in (create, lst, revoke):
+            add_actor_argument(p)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -31,15 +39,16 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from None
 
     def _create(self, opts: dict[str, Any]) -> None:
-        user = get_user_model().objects.filter(username=opts["username"]).first()
+        scope = cli_scope(opts)
+        user = users_managed(scope).filter(username=opts["username"]).first()
         if user is None:
             raise CommandError(f"No user named {opts['username']!r}.")
-        token, secret = tokens.token_create(user=user, label=opts["label"])
+        token, secret = services.token_create(scope=scope, user=user, label=opts["label"])
         self.stderr.write(f"Token {token.pk} for {user.get_username()} (shown once, keep it safe):")
         self.stdout.write(secret)
 
     def _list(self, opts: dict[str, Any]) -> None:
-        rows = tokens.token_list(username=opts.get("username"))
+        rows = selectors.token_list(scope=cli_scope(opts), username=opts.get("username"))
         self.stdout.write(
             f"{'id':>5}  {'prefix':<10} {'user':<20} {'label':<20} {'created':<16} status"
         )
@@ -52,5 +61,5 @@ class Command(BaseCommand):
             )
 
     def _revoke(self, opts: dict[str, Any]) -> None:
-        token = tokens.token_revoke(pk=opts["id"])
+        token = services.token_revoke(scope=cli_scope(opts), pk=opts["id"])
         self.stdout.write(f"Token {token.pk} ({token.prefix}…) revoked.")

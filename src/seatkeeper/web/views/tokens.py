@@ -1,0 +1,70 @@
+"""API tokens page (/account/tokens/): a user's tokens, create one (secret shown once), revoke.
+
+Who may manage whose tokens is `orgs.scoping.users_managed` (through api.selectors/services):
+everyone their own; a district admin also their district's users (integration users included);
+an operator anyone. Another user's token id answers 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.cache import never_cache
+
+from seatkeeper.api import selectors, services
+from seatkeeper.orgs.scoping import get_user_managed_for
+from seatkeeper.web.policies import signed_in
+
+
+def _page(request: HttpRequest, *, created: tuple | None = None) -> TemplateResponse:  # type: ignore[type-arg]
+    scope = request.scope  # type: ignore[attr-defined]
+    tokens = list(selectors.token_list(scope=scope))
+    owners = list(selectors.token_owners(scope=scope))
+    mine = [t for t in tokens if t.user_id == request.user.pk]
+    others = [t for t in tokens if t.user_id != request.user.pk]
+    return TemplateResponse(
+        request,
+        "account/tokens.html",
+        {
+            "mine": mine,
+            "others": others,
+            "owners": owners if len(owners) > 1 else [],
+            "created": created,
+            "page_title": "API tokens",
+        },
+    )
+
+
+@never_cache
+@signed_in
+def tokens_page(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _page(request)
+    scope = request.scope  # type: ignore[attr-defined]
+    owner_id = request.POST.get("user") or request.user.pk
+    owner = get_user_managed_for(scope, owner_id)
+    token, secret = services.token_create(
+        scope=scope, user=owner, label=request.POST.get("label", "")
+    )
+    messages.success(
+        request,
+        f"Token {token.prefix}… ({token.label or 'no label'}) created for "
+        f"{owner.get_username()}. Copy it now: it will not be shown again.",
+    )
+    # The secret is only in this response (never stored, never in a redirect or the session).
+    return _page(request, created=(token, secret))
+
+
+@signed_in
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("web:tokens")
+    token = services.token_revoke(scope=request.scope, pk=token_id)  # type: ignore[attr-defined]
+    messages.success(
+        request,
+        f"Token {token.prefix}… ({token.label or 'no label'}) of {token.user.get_username()} "
+        "revoked: requests using it now get 401.",
+    )
+    return redirect("web:tokens")
