@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 DATA = ROOT / "bench" / "data"
 OVER = 20
+QUICK_ARGS = ["--students", "20000", "--runs", "1"]  # run_all.py: a quick look; the goal is at 100k
 
 
 def _timed(fn: Any, runs: int) -> tuple[float, Any]:
