@@ -205,7 +205,10 @@ class Enrollment(TenantModel):
     class Meta:
         indexes = [
             models.Index(fields=["district", "classroom", "student"]),
-            models.Index(fields=["district", "student"]),
+            # (district, student, classroom): a district's enrollments of some students, looked
+            # up by the importer with both in the WHERE, come from this index alone; SQLite (no
+            # statistics) would otherwise scan the (district, classroom, student) one.
+            models.Index(fields=["district", "student", "classroom"]),
         ]
         constraints = [
             models.UniqueConstraint(fields=["classroom", "student"], name="enrollment_once")

@@ -101,4 +101,6 @@ def test_enrollment_has_no_redundant_single_column_indexes(db):
     assert ("classroom_id",) not in indexed
     assert ("district_id", "classroom_id", "student_id") in indexed
     assert ("classroom_id", "student_id") in indexed
+    # the importer's "existing enrollments of these students" lookup, district in the WHERE
+    assert ("district_id", "student_id", "classroom_id") in indexed
     assert ("student_id",) in indexed  # deleting a student looks its enrollments up by it

@@ -516,16 +516,13 @@ class Mapper:
         # Also finds rows written by an earlier chunk: the same student listed twice in a class
         # (two enrollment sourcedIds) is one enrollment, never a unique-constraint error. By
         # student, not by class: a chunk's students have a handful of rows each, while its
-        # classes would bring back every row written for them so far (quadratic). The district
-        # is checked on the rows, not in the WHERE: with it there, SQLite scans the district's
-        # (district, classroom, student) index instead of seeking by student, one full scan
-        # per chunk. The students are this district's anyway (looked up within it).
+        # classes would bring back every row written for them so far (quadratic). The
+        # (district, student, classroom) index answers it by seeks, district in the WHERE.
         existing = {
             (c, s): pk
-            for pk, c, s, d in Enrollment.objects.filter(student_id__in=student_ids).values_list(
-                "id", "classroom_id", "student_id", "district_id"
-            )
-            if d == self.d
+            for pk, c, s in Enrollment.objects.filter(
+                district_id=self.d, student_id__in=student_ids
+            ).values_list("id", "classroom_id", "student_id")
         }
         counts = res.counts["enrollments"]
         new = []
