@@ -102,7 +102,7 @@ def candidate_pairs(
         for i, n in enumerate(norms):
             for k in family(n):
                 held = index.setdefault(k, i)
-                if held is i:
+                if held is i:  # the key was new: this record now holds it (one dict lookup)
                     continue
                 if isinstance(held, int):
                     index[k] = [held, i]
