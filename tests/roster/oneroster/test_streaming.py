@@ -2,7 +2,8 @@
 
 Memory is not timed here (bench/bench_import.py measures it); these check the properties that
 keep it bounded: a row holds only its cells, the reader never reads ahead of the row asked
-for, and results do not depend on how the enrollments file is cut into chunks.
+for, and the two ways a file is staged in SQL (COPY of its bytes on PostgreSQL, the Python
+reader elsewhere) agree cell for cell and line for line.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 from django.db import connection
 
 from seatkeeper.roster.models import Enrollment
-from seatkeeper.roster.oneroster import mapper
+from seatkeeper.roster.oneroster import stage
 from seatkeeper.roster.oneroster.importer import ImportRefused, oneroster_import
 from seatkeeper.roster.oneroster.reader import ReadError, open_source, read_rows
 from tests.roster.oneroster.helpers import FILES, op, totals, write_set
@@ -59,11 +60,13 @@ def test_the_reader_never_reads_ahead_of_the_row_asked_for(tmp_path):
     assert err.value.problem.file == "users.csv"
 
 
-@pytest.mark.parametrize("chunk", [1, 2, 5000])
-def test_r1_results_do_not_depend_on_the_enrollment_chunk_size(db, tmp_path, monkeypatch, chunk):
-    """The same student listed twice in a class, in different chunks, is still one enrollment;
-    a re-import finds every row of earlier chunks and changes nothing."""
-    monkeypatch.setattr(mapper, "CHUNK", chunk)
+@pytest.mark.parametrize("raw_copy", [True, False])
+def test_r1_same_pair_twice_is_one_enrollment_on_both_staging_paths(
+    db, tmp_path, monkeypatch, raw_copy
+):
+    """The same student listed twice in a class is one enrollment (R1), whether the file was
+    staged by COPY of its bytes or through the Python reader; a re-import changes nothing."""
+    monkeypatch.setattr(stage, "RAW_COPY", raw_copy)
     twice = FILES["enrollments.csv"] + "e4b,active,,c1,s1,u3,student,false,2026-09-01,\n"
     folder = write_set(tmp_path / "a", **{"enrollments.csv": twice})
     first = oneroster_import(scope=op(), path=folder, district_slug="lake")
@@ -77,6 +80,51 @@ def test_r1_results_do_not_depend_on_the_enrollment_chunk_size(db, tmp_path, mon
     assert set(totals(again, "deleted").values()) == {0}
     assert first["entities"]["enrollments"]["unchanged"] == 0  # the pair counts once
     assert again["entities"]["enrollments"]["unchanged"] == 4
+
+
+AWKWARD_USERS = (
+    "\ufeff" + USERS_HEADER + "\n"
+    'u1,active,,true,s1,teacher,tkim,,"Tara\nMaria",Kim,,T1,,,,,,\n'
+    ",,,,,,,,,,,,,,,,,\n"
+    "u2,active,,true,s1,student,s2,,\u00a0Ana ,\tDiaz,,1002,,,,,09,\n"
+    'u3,active,,true,s1,student,s3,,"Bo, Jr","Chen\r\nLi",,1003,,,,,09,\n'
+    "u4,active,,true,s1,student,s4,,Cy,Ng,,1004,,,,,07,\n"
+)
+
+
+def _staged(tmp_path, users: str) -> list[tuple]:
+    from seatkeeper.roster.oneroster.validate import FIELDS
+
+    src = open_source(write_set(tmp_path, **{"users.csv": users}))
+    st = stage.stage(src, "users.csv", FIELDS["users.csv"])
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT line, sid, given, family, grades FROM {st.table} ORDER BY n")
+        rows = cur.fetchall()
+    stage.drop_all()
+    return rows
+
+
+def test_both_staging_paths_give_the_same_cells_and_physical_lines(db, tmp_path, monkeypatch):
+    """BOM, quoted newlines (\n and \r\n), a line of empty cells, padded cells: COPY of the
+    bytes (PostgreSQL) and the Python reader stage the same values on the same lines."""
+    expected = [
+        (2, "u1", "Tara\nMaria", "Kim", ""),
+        (5, "u2", "Ana", "Diaz", "09"),
+        (6, "u3", "Bo, Jr", "Chen\r\nLi", "09"),
+        (8, "u4", "Cy", "Ng", "07"),
+    ]
+    monkeypatch.setattr(stage, "RAW_COPY", True)
+    assert _staged(tmp_path / "a", AWKWARD_USERS) == expected
+    monkeypatch.setattr(stage, "RAW_COPY", False)
+    assert _staged(tmp_path / "b", AWKWARD_USERS) == expected
+
+
+def test_rows_copy_cannot_take_fall_back_to_the_reader(db, tmp_path, monkeypatch):
+    """A short row and a blank line make COPY refuse the file; the reader stages it instead
+    (short rows padded with empty cells), with the same lines."""
+    monkeypatch.setattr(stage, "RAW_COPY", True)
+    users = USERS_HEADER + "\nu1,active,,true,s1,teacher,tkim,,Tara,Kim\n\nu2,active,,true\n"
+    assert _staged(tmp_path, users) == [(2, "u1", "Tara", "Kim", ""), (4, "u2", "", "", "")]
 
 
 def test_refused_import_names_file_line_column_value_and_writes_nothing(db, tmp_path):

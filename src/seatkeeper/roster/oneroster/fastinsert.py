@@ -30,6 +30,19 @@ def _constant(field: models.Field, now: dt.datetime) -> Any:  # type: ignore[typ
     return field.get_db_prep_save(value, connection)
 
 
+def defaults(
+    model: type[models.Model], fields: Sequence[str], now: dt.datetime | None = None
+) -> tuple[list[str], tuple[Any, ...]]:
+    """Columns a caller does not give, and their values (defaults, the timestamp, NULL)."""
+    now = now or timezone.now()
+    rest = [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in fields and f.attname not in fields
+    ]
+    return [f.column for f in rest], tuple(_constant(f, now) for f in rest)
+
+
 def insert_rows(
     model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:

@@ -25,11 +25,12 @@ from seatkeeper.errors import InvalidInput, NotFound, SeatkeeperError
 from seatkeeper.orgs.models import District, Role, RosterSource
 from seatkeeper.orgs.scoping import Scope, district_for, require_district_admin
 from seatkeeper.orgs.services import district_create
-from seatkeeper.roster.models import Classroom, ImportRun, ImportStatus, Student, Teacher, Term
+from seatkeeper.roster.models import ImportRun, ImportStatus, Term
 from seatkeeper.roster.oneroster.holdback import hold_back, lock_seats
-from seatkeeper.roster.oneroster.mapper import Mapper, WriteResult
+from seatkeeper.roster.oneroster.mapper import Writer, WriteResult
 from seatkeeper.roster.oneroster.notes import Notes
 from seatkeeper.roster.oneroster.reader import open_source
+from seatkeeper.roster.oneroster.stage import drop_all
 from seatkeeper.roster.oneroster.summary import seat_effect, seat_snapshot
 from seatkeeper.roster.oneroster.validate import Dataset, Known, validate
 
@@ -59,12 +60,15 @@ def resolve_district(scope: Scope, slug: str) -> tuple[Scope, District | None]:
 
 
 def known_ids(district: District | None) -> Known:
+    """What a delta set may refer to besides its own rows: the district's schools and terms
+    (classes and users already in the district are looked up by the validator's queries)."""
     known = Known()
     if district is None:
         return known
     from seatkeeper.orgs.models import School
 
     live = {"district_id": district.pk}
+    known.district_id = district.pk
     known.schools = set(
         School.objects.filter(**live, deleted_at__isnull=True)
         .exclude(sourced_id="")
@@ -73,19 +77,6 @@ def known_ids(district: District | None) -> Known:
     known.terms = set(
         Term.objects.filter(**live).exclude(sourced_id="").values_list("sourced_id", flat=True)
     )
-    known.classes = set(
-        Classroom.objects.filter(**live, deleted_at__isnull=True)
-        .exclude(sourced_id="")
-        .values_list("sourced_id", flat=True)
-    )
-    for model, kind in ((Teacher, "teacher"), (Student, "student")):
-        for sid in (
-            model.objects.filter(**live, deleted_at__isnull=True)
-            .exclude(sourced_id="")
-            .values_list("sourced_id", flat=True)
-            .iterator(chunk_size=10000)
-        ):
-            known.users[sid] = kind
     return known
 
 
@@ -130,7 +121,7 @@ def oneroster_import(
         summary["mode"] = "delta" if ds.delta else "bulk"
         if ds.notes.error_count:
             raise refuse(ds.notes, summary)
-        total = len(ds.users) + ds.enrollment_rows
+        total = ds.user_rows + ds.enrollment_rows
         done = [0]
 
         def step(n: int) -> None:
@@ -138,7 +129,7 @@ def oneroster_import(
             report("writing", done[0], total)
 
         def write(d: District) -> WriteResult:
-            return Mapper(ds, d, RosterSource.ONEROSTER, step).run()
+            return Writer(ds, d, RosterSource.ONEROSTER, step).run()
 
         org = ds.district_org
         return apply_import(
@@ -154,6 +145,7 @@ def oneroster_import(
             run=run,
         )
     finally:
+        drop_all()
         source.close()
 
 

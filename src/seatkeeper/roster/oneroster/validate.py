@@ -1,9 +1,16 @@
-"""Validating a OneRoster set into a `Dataset` (the validator): everything is checked before
-anything is written, and every problem is collected with its file, line, column and value.
+"""Validating a OneRoster set (the validator): everything is checked before anything is written,
+and every problem is collected with its file, line, column and value.
 
-Enrollments are streamed twice (here to check them, then by the writer to apply them) so only
-small per-user and per-class tallies stay in memory. Defects real SIS exports have are handled
-the way a district admin expects and said so in the notes:
+`orgs.csv` and `academicSessions.csv` (a few rows per school) are read in Python. The files that
+grow with the district (classes, users, roles, demographics, enrollments) are staged in TEMP
+tables (`stage.py`) and each rule is one SQL query that returns the offending rows, the same
+query on PostgreSQL and SQLite. A rule about a value (a date, a role, a status) looks at the
+file's distinct values in Python and asks SQL only for the rows that hold a bad one. Rows a rule
+refuses are remembered (`<table>_bad`, and their sourcedIds in `sk_rejected`) so that one
+mistake makes one error: a reference to a refused row is not reported again.
+
+Defects real SIS exports have are handled the way a district admin expects and said so in the
+notes:
 
 - an org of type `department` is used as the school of the classes that name it when its parent
   org is not in the files; with its parent school present, its classes go to that school;
@@ -18,13 +25,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
+
 from seatkeeper.roster.oneroster.notes import Notes
 from seatkeeper.roster.oneroster.reader import ReadError, Row, Source, read_manifest, read_rows
+from seatkeeper.roster.oneroster.stage import Sql, Staged, empty, prepare, stage
 
 TEACHER_ROLES = {"teacher"}
 STUDENT_ROLES = {"student"}
@@ -61,6 +70,54 @@ REQUIRED = {
 }
 USED_FILES = set(REQUIRED) | {"manifest.csv"}
 
+# The staged files: table column -> the header names it may have (first found wins).
+COMMON = {
+    "sid": ("sourcedId",),
+    "status": ("status",),
+    "dlm": ("dateLastModified",),
+}
+FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "classes.csv": {
+        **COMMON,
+        "title": ("title",),
+        "class_code": ("classCode",),
+        "course": ("courseSourcedId",),
+        "school": ("schoolSourcedId",),
+        "terms": ("termSourcedIds",),
+    },
+    "users.csv": {
+        **COMMON,
+        "role": ("role",),
+        "given": ("givenName",),
+        "family": ("familyName",),
+        "middle": ("middleName",),
+        "preferred": ("preferredGivenName",),
+        "preferred2": ("prefferedGivenName",),
+        "email": ("email",),
+        "username": ("username",),
+        "identifier": ("identifier",),
+        "grades": ("grades",),
+        "orgs": ("orgSourcedIds",),
+        "primary_org": ("primaryOrgSourcedId",),
+    },
+    "roles.csv": {
+        "user_sid": ("userSourcedId",),
+        "status": ("status",),
+        "role": ("role",),
+        "role_type": ("roleType",),
+    },
+    "demographics.csv": {**COMMON, "birth": ("birthDate",)},
+    "enrollments.csv": {
+        **COMMON,
+        "class_sid": ("classSourcedId",),
+        "user_sid": ("userSourcedId",),
+        "role": ("role",),
+        "primary_flag": ("primary",),
+        "begin_date": ("beginDate",),
+        "end_date": ("endDate",),
+    },
+}
+
 
 @dataclass(slots=True)
 class Org:
@@ -81,38 +138,19 @@ class Session:
     deleted: bool
 
 
-@dataclass(slots=True)
-class Klass:
-    sid: str
-    title: str
-    code: str
-    school: str  # school sourcedId, after department mapping
-    term: str  # first term sourcedId, "" if none
-    deleted: bool
-
-
-@dataclass(slots=True)
-class User:
-    sid: str
-    role: str  # lower-cased OneRoster role as given (users.csv, or roles.csv primary)
-    kind: str  # teacher | student | admin | other: what the importer makes of the user
-    given: str
-    family: str
-    middle: str
-    preferred: str
-    email: str
-    username: str
-    identifier: str
-    grade: str
-    orgs: list[str]
-    deleted: bool
-    line: int
-    dob: dt.date | None = None
-
-
 @dataclass
 class Dataset:
-    """What the files say, checked; enrollments stay in the file (see `enrollments`)."""
+    """What the files say, checked. Small files are here; the large ones stay staged in SQL:
+
+    - `sk_k`: usable classes (sid, title, code, school = school sourcedId after department
+      mapping, term = first term sourcedId, deleted);
+    - `sk_u`: usable users (sid, role, kind, names, email, username, identifier, grade,
+      orgs, primary_org, birth, deleted, line); `kind` is teacher | student | admin | other,
+      after the enrollment fix-ups;
+    - `sk_enrollments`: the enrollment rows as staged;
+    - `sk_primary`: per class, the user sourcedId of its primary teacher and whether the file
+      marked it primary (`explicit`).
+    """
 
     source: Source
     version: str = "1.1"
@@ -120,16 +158,16 @@ class Dataset:
     district_org: Org | None = None
     schools: dict[str, Org] = field(default_factory=dict)
     sessions: dict[str, Session] = field(default_factory=dict)
-    classes: dict[str, Klass] = field(default_factory=dict)
-    users: dict[str, User] = field(default_factory=dict)
-    # class sourcedId -> (user sourcedId of its primary teacher, marked primary in the file)
-    primary_of: dict[str, tuple[str, bool]] = field(default_factory=dict)
     enrollment_rows: int = 0
+    user_rows: int = 0
     notes: Notes = field(default_factory=Notes)
-    # sourcedIds of rows refused (and files unreadable), so references to them are not
-    # reported a second time: one mistake, one error.
+    # sourcedIds of rows refused in the small files (the staged ones are in sk_rejected), and
+    # files unreadable, so references to them are not reported a second time.
     rejected: set[str] = field(default_factory=set)
     broken: set[str] = field(default_factory=set)
+    staged: dict[str, Staged] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    has_birth_dates: bool = False
 
     def dangling(self, ref: str, here: Any, known: Any, file: str) -> bool:
         return (
@@ -138,8 +176,6 @@ class Dataset:
             and ref not in self.rejected
             and file not in self.broken
         )
-
-    files: list[str] = field(default_factory=list)
 
     @property
     def delta(self) -> bool:
@@ -152,21 +188,18 @@ class Dataset:
                 return v or "bulk"
         return "bulk"
 
-    def enrollments(self) -> Iterator[Row]:
-        if not self.source.has("enrollments.csv"):
-            return iter(())
-        _, rows = read_rows(self.source, "enrollments.csv")
-        return rows
+    def has(self, name: str) -> bool:
+        """The file is in the set and could be read (its table holds its rows)."""
+        return self.source.has(name) and name.lower() not in self.broken
 
 
 @dataclass
 class Known:
-    """sourcedIds already in the district (a delta set may refer to them)."""
+    """What the district already has that a delta set may refer to (the small kinds)."""
 
+    district_id: int | None = None
     schools: set[str] = field(default_factory=set)
     terms: set[str] = field(default_factory=set)
-    classes: set[str] = field(default_factory=set)
-    users: dict[str, str] = field(default_factory=dict)  # sid -> "teacher" | "student"
 
 
 def parse_date(value: str) -> dt.date | None:
@@ -188,8 +221,298 @@ def _last_modified_ok(value: str) -> bool:
     return True
 
 
+# --- SQL helpers ------------------------------------------------------------------------------
+
+
+def q(sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, list(params))
+        return cur.fetchall()
+
+
+def ex(sql: str, params: Iterable[Any] = ()) -> int:
+    with connection.cursor() as cur:
+        cur.execute(sql, list(params))
+        return cur.rowcount
+
+
+def stream(sql: str, params: Iterable[Any] = ()) -> Iterator[tuple[Any, ...]]:
+    """Rows of a query, fetched a few thousand at a time (never the whole result at once)."""
+    with connection.chunked_cursor() as cur:
+        cur.execute(sql, list(params))
+        while batch := cur.fetchmany(2000):
+            yield from batch
+
+
+def made(table: str, *indexes: str) -> None:
+    """A TEMP table is filled: index it for the joins to come; PostgreSQL gets statistics
+    (autovacuum never analyzes temporary tables, and without them joins are planned blind)."""
+    for i, cols in enumerate(indexes):
+        ex(f"CREATE INDEX {table}_{i} ON {table} ({cols})")
+    if connection.vendor == "postgresql":
+        ex(f"ANALYZE {table}")
+
+
+def marks(values: Iterable[Any]) -> str:
+    return ", ".join("%s" for _ in values)
+
+
+class Checker:
+    """The rules of one staged file; `usable` is the SQL condition of rows not refused yet."""
+
+    def __init__(self, ds: Dataset, st: Staged, key: str = "sourcedId"):
+        self.ds, self.st, self.key = ds, st, key
+        self.t = st.table
+        self.bad = f"{st.table}_bad"
+        self.bulk = ds.mode(st.name) != "delta"
+        self.sql = Sql()
+        ex(f"DROP TABLE IF EXISTS {self.bad}")
+        ex(f"CREATE TEMP TABLE {self.bad} (n integer PRIMARY KEY)")
+        self.usable = f"n NOT IN (SELECT n FROM {self.bad})"
+        self.deleted = "lower(status) = 'tobedeleted'"
+
+    def error_rows(
+        self,
+        where: str,
+        params: Iterable[Any],
+        message: str | Callable[[tuple[Any, ...]], str],
+        column: str,
+        value: str | None,
+        *,
+        refuse: bool = True,
+        extra: str = "",
+    ) -> int:
+        """Report each usable row matching `where`; refuse them (and reject their sourcedId)."""
+        notes = self.ds.notes
+        cols = f"n, line, {value if value else 'NULL'}" + (f", {extra}" if extra else "")
+        sql = f"SELECT {cols} FROM {self.t} WHERE {self.usable} AND ({where}) ORDER BY n"
+        found = 0
+        for row in stream(sql, params):
+            found += 1
+            notes.error(
+                message if isinstance(message, str) else message(row),
+                file=self.st.file,
+                line=row[1],
+                column=column,
+                value=row[2] if value else None,
+            )
+        if found and refuse:
+            self.refuse(where, params)
+        return found
+
+    def refuse(self, where: str, params: Iterable[Any], reject: bool = True) -> None:
+        params = list(params)
+        if reject and "sid" in FIELDS.get(self.st.name, {}):
+            ex(
+                f"INSERT INTO sk_rejected (sid) SELECT sid FROM {self.t} "
+                f"WHERE {self.usable} AND ({where})",
+                params,
+            )
+        ex(
+            f"INSERT INTO {self.bad} (n) SELECT n FROM {self.t} WHERE {self.usable} AND ({where})",
+            params,
+        )
+
+    def warn_rows(self, key: str, message: str, where: str, params: Iterable[Any] = ()) -> None:
+        params = list(params)
+        (count,) = q(
+            f"SELECT count(*) FROM {self.t} WHERE {self.usable} AND ({where})",
+            params,
+        )[0]
+        if not count:
+            return
+        examples = q(
+            f"SELECT line, sid FROM {self.t} WHERE {self.usable} AND ({where}) ORDER BY n LIMIT 3",
+            params,
+        )
+        for line, sid in examples:
+            self.ds.notes.warn(key, message, file=self.st.file, line=line, value=sid)
+        self.ds.notes.warn(key, message, count=count - len(examples))
+
+    def bad_values(self, column: str, ok: Callable[[str], bool], where: str = "1=1") -> list[str]:
+        """Distinct values of a column (few: statuses, roles, dates) that `ok` refuses."""
+        return [
+            v
+            for (v,) in stream(
+                f"SELECT DISTINCT {column} FROM {self.t} WHERE {self.usable} AND ({where})"
+            )
+            if not ok(v)
+        ]
+
+    def start(self) -> None:
+        """sourcedId present and unique, status known; warnings for what is merely odd."""
+        notes = self.ds.notes
+        file, key, t = self.st.file, self.key, self.t
+        self.error_rows("sid = ''", [], "sourcedId is empty", key, None, refuse=False)
+        self.refuse("sid = ''", [], reject=False)
+        dups = q(
+            f"SELECT d.n, d.line, d.sid, f.line FROM {t} d "
+            f"JOIN (SELECT sid, min(n) AS first FROM {t} WHERE sid <> '' GROUP BY sid "
+            f"HAVING count(*) > 1) g ON g.sid = d.sid JOIN {t} f ON f.n = g.first "
+            "WHERE d.n > g.first ORDER BY d.n"
+        )
+        for _, line, sid, first in dups:
+            notes.error(
+                f"duplicate sourcedId (first on line {first})",
+                file=file,
+                line=line,
+                column=key,
+                value=sid,
+            )
+        if dups:
+            ex(
+                f"INSERT INTO {self.bad} (n) SELECT d.n FROM {t} d JOIN "
+                f"(SELECT sid, min(n) AS first FROM {t} WHERE sid <> '' GROUP BY sid "
+                "HAVING count(*) > 1) g ON g.sid = d.sid WHERE d.n > g.first"
+            )
+        self.status()
+        self.last_modified()
+
+    def status(self) -> None:
+        bad = sorted(set(self.bad_values("status", lambda v: v.lower() in STATUSES)))
+        if bad:
+            where = f"status IN ({marks(bad)})"
+            self.error_rows(where, bad, "status must be active or tobedeleted", "status", "status")
+        name, file = self.st.name, self.st.file
+        self.warn_rows(
+            f"{name}:inactive",
+            f"{file}: status 'inactive' is not a OneRoster status; treated as active",
+            "lower(status) = 'inactive'",
+        )
+        if self.bulk:
+            self.warn_rows(
+                f"{name}:tobedeleted-in-bulk",
+                f"{file}: rows marked tobedeleted in a bulk file are treated as deletions",
+                self.deleted,
+            )
+
+    def last_modified(self) -> None:
+        bad = self.bad_values("dlm", _last_modified_ok, "dlm <> ''")
+        if not bad:
+            return
+        name, file = self.st.name, self.st.file
+        key = f"{name}:dateLastModified"
+        message = (
+            f"{file}: dateLastModified is not an ISO 8601 date; ignored "
+            "(Seatkeeper does not use it)"
+        )
+        for i in range(0, len(bad), 500):
+            part = bad[i : i + 500]
+            for line, value in q(
+                f"SELECT line, dlm FROM {self.t} WHERE {self.usable} AND "
+                f"dlm IN ({marks(part)}) ORDER BY n",
+                part,
+            ):
+                self.ds.notes.warn(key, message, file=file, line=line, value=value)
+
+    def dates(self, column: str, header: str, *, required: bool, where: str = "1=1") -> None:
+        if required:
+            self.error_rows(
+                f"({where}) AND {column} = ''", [], "a date is required (YYYY-MM-DD)", header, None
+            )
+        bad = self.bad_values(column, lambda v: parse_date(v) is not None, f"{column} <> ''")
+        for i in range(0, len(bad), 500):
+            part = bad[i : i + 500]
+            self.error_rows(
+                f"({where}) AND {column} IN ({marks(part)})",
+                part,
+                "not a date (use YYYY-MM-DD)",
+                header,
+                column,
+            )
+
+
+# --- the whole set ----------------------------------------------------------------------------
+
+
+def validate(source: Source, known: Known) -> Dataset:
+    """Read and check every file; the Dataset's notes hold every error and warning."""
+    ds = Dataset(source=source)
+    notes = ds.notes
+    try:
+        ds.modes = read_manifest(source)
+    except ReadError as exc:
+        _read_error(ds, exc)
+    ds.version = ds.modes.get("oneroster.version", "") or (
+        "1.2" if source.has("roles.csv") else "1.1"
+    )
+    if ds.version not in ("1.0", "1.1", "1.2"):
+        notes.error(
+            "unsupported OneRoster version (1.1 and 1.2 are)",
+            file="manifest.csv",
+            column="oneroster.version",
+            value=ds.version,
+        )
+    ds.files = sorted(source.names)
+    for name in source.names:
+        if name not in USED_FILES:
+            notes.warn(
+                "file-ignored",
+                "files Seatkeeper does not use were ignored",
+                value=source.file_name(name),
+            )
+    for member in source.ignored:
+        notes.warn(
+            "member-ignored", "files outside the OneRoster folder were ignored", value=member
+        )
+    if not source.has("users.csv") and not ds.delta:
+        notes.error("users.csv is missing", file="users.csv")
+    prepare()
+    ex("DROP TABLE IF EXISTS sk_rejected")
+    ex("CREATE TEMP TABLE sk_rejected (sid text)")
+    for name in FIELDS:
+        _stage(ds, name)
+    made("sk_rejected", "sid")
+    raw_orgs = _orgs(ds) if source.has("orgs.csv") else {}
+    _sessions(ds, known)
+    _resolve_orgs(ds, raw_orgs, known)
+    _classes(ds, known)
+    _roles(ds)
+    _births(ds)
+    _users(ds)
+    _enrollments(ds, known)
+    if not notes.error_count:
+        _fix_roles(ds)
+    return ds
+
+
+def _read_error(ds: Dataset, exc: ReadError) -> None:
+    p = exc.problem
+    ds.notes.error(
+        p.message, file=p.file, line=p.line, column=p.column, value=p.value, field_name=p.field
+    )
+
+
+def _stage(ds: Dataset, name: str) -> None:
+    """Stage one file, or make its table empty (absent, unreadable, or missing a column)."""
+    fields = FIELDS[name]
+    src = ds.source
+    if src.has(name):
+        try:
+            header, _ = read_rows(src, name)
+            missing = [c for c in REQUIRED[name] if c not in header]
+            if missing:
+                ds.broken.add(name)
+                for c in missing:
+                    ds.notes.error(
+                        f"required column {c} is missing (the header has: {', '.join(header)})",
+                        file=src.file_name(name),
+                        line=1,
+                        column=c,
+                    )
+            else:
+                ds.staged[name] = stage(src, name, fields)
+                return
+        except ReadError as exc:
+            ds.broken.add(name)
+            _read_error(ds, exc)
+    table = empty(name, fields)
+    file = src.file_name(name) if src.has(name) else name
+    ds.staged[name] = Staged(name=name, file=file, table=table, header=[])
+
+
 class _FileCheck:
-    """Per-file helpers: required columns, status, duplicate sourcedIds."""
+    """Per-file helpers for the small files read in Python: columns, status, duplicates."""
 
     def __init__(self, ds: Dataset, name: str, key: str = "sourcedId"):
         self.ds, self.name, self.key = ds, name, key
@@ -217,15 +540,7 @@ class _FileCheck:
             yield from rows
         except ReadError as exc:
             self.ds.broken.add(self.name)
-            p = exc.problem
-            notes.error(
-                p.message,
-                file=p.file,
-                line=p.line,
-                column=p.column,
-                value=p.value,
-                field_name=p.field,
-            )
+            _read_error(self.ds, exc)
 
     def reject(self, sid: str) -> None:
         self.ds.rejected.add(sid)
@@ -307,52 +622,6 @@ class _FileCheck:
         return True, d
 
 
-def validate(source: Source, known: Known) -> Dataset:
-    """Read and check every file; the Dataset's notes hold every error and warning."""
-    ds = Dataset(source=source)
-    notes = ds.notes
-    try:
-        ds.modes = read_manifest(source)
-    except ReadError as exc:
-        p = exc.problem
-        notes.error(
-            p.message, file=p.file, line=p.line, column=p.column, value=p.value, field_name=p.field
-        )
-    ds.version = ds.modes.get("oneroster.version", "") or (
-        "1.2" if source.has("roles.csv") else "1.1"
-    )
-    if ds.version not in ("1.0", "1.1", "1.2"):
-        notes.error(
-            "unsupported OneRoster version (1.1 and 1.2 are)",
-            file="manifest.csv",
-            column="oneroster.version",
-            value=ds.version,
-        )
-    ds.files = sorted(source.names)
-    for name in source.names:
-        if name not in USED_FILES:
-            notes.warn(
-                "file-ignored",
-                "files Seatkeeper does not use were ignored",
-                value=source.file_name(name),
-            )
-    for member in source.ignored:
-        notes.warn(
-            "member-ignored", "files outside the OneRoster folder were ignored", value=member
-        )
-    if not source.has("users.csv") and not ds.delta:
-        notes.error("users.csv is missing", file="users.csv")
-    raw_orgs = _orgs(ds) if source.has("orgs.csv") else {}
-    _sessions(ds, known)
-    class_rows = _classes_raw(ds) if source.has("classes.csv") else []
-    _resolve_orgs(ds, raw_orgs, class_rows, known)
-    _classes(ds, class_rows, known)
-    _users(ds, known)
-    if source.has("enrollments.csv"):
-        _enrollments(ds, known)
-    return ds
-
-
 def _orgs(ds: Dataset) -> dict[str, Org]:
     fc = _FileCheck(ds, "orgs.csv")
     out: dict[str, Org] = {}
@@ -401,9 +670,6 @@ def _sessions(ds: Dataset, known: Known) -> None:
         ds.sessions[sid] = Session(
             sid, row.get("title") or sid, start or dt.date.min, end or dt.date.min, deleted
         )
-    for s in ds.sessions.values():
-        if s.sid and s.title == "":
-            s.title = s.sid
     if missing_parents:
         ds.notes.warn(
             "session-parent-missing",
@@ -413,23 +679,11 @@ def _sessions(ds: Dataset, known: Known) -> None:
         )
 
 
-def _classes_raw(ds: Dataset) -> list[tuple[Row, str, bool]]:
-    fc = _FileCheck(ds, "classes.csv")
-    out = []
-    for row in fc.rows():
-        started = fc.start(row)
-        if started is None:
-            continue
-        out.append((row, *started))
-    return out
-
-
-def _resolve_orgs(
-    ds: Dataset, raw: dict[str, Org], class_rows: list[tuple[Row, str, bool]], known: Known
-) -> None:
+def _resolve_orgs(ds: Dataset, raw: dict[str, Org], known: Known) -> None:
     """Districts and schools; departments and other org types handled as an admin expects."""
     fname = ds.source.file_name("orgs.csv") if ds.source.has("orgs.csv") else "orgs.csv"
-    named_as_school = {row.get("schoolSourcedId") for row, _, _ in class_rows}
+    t = ds.staged["classes.csv"].table
+    named_as_school = {s for (s,) in q(f"SELECT DISTINCT school FROM {t}")}
     districts = [o for o in raw.values() if o.type == "district" and not o.deleted]
     if districts:
         ds.district_org = districts[0]
@@ -488,145 +742,220 @@ def school_of(ds: Dataset, sid: str) -> str:
     return alias.sid if alias is not None else sid
 
 
-def _classes(ds: Dataset, rows: list[tuple[Row, str, bool]], known: Known) -> None:
-    if not rows:
-        return
-    fname = ds.source.file_name("classes.csv")
-    for row, sid, deleted in rows:
-        school = school_of(ds, row.get("schoolSourcedId"))
-        terms = [t.strip() for t in row.get("termSourcedIds").split(",") if t.strip()]
-        if not deleted:
-            bad = False
-            if not row.get("title"):
-                ds.notes.error("title is empty", file=fname, line=row.line, column="title")
-                bad = True
-            if ds.dangling(school, ds.schools, known.schools, "orgs.csv"):
-                ds.notes.error(
-                    "schoolSourcedId names no school in orgs.csv or in the district",
-                    file=fname,
-                    line=row.line,
-                    column="schoolSourcedId",
-                    value=row.get("schoolSourcedId"),
-                )
-                bad = True
-            for t in terms:
-                if ds.dangling(t, ds.sessions, known.terms, "academicsessions.csv"):
-                    ds.notes.error(
-                        "termSourcedIds names no session in academicSessions.csv or in the "
-                        "district",
-                        file=fname,
-                        line=row.line,
-                        column="termSourcedIds",
-                        value=t,
-                    )
-                    bad = True
-            if bad or school in ds.rejected or any(t in ds.rejected for t in terms):
-                ds.rejected.add(sid)
-                continue
-        ds.classes[sid] = Klass(
-            sid,
-            row.get("title"),
-            row.get("classCode") or row.get("courseSourcedId")[:100],
-            school,
-            terms[0] if terms else "",
-            deleted,
+def _split(value: str) -> list[str]:
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+def _map_table(name: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """A small TEMP table of values worked out in Python (school and term mappings)."""
+    ex(f"DROP TABLE IF EXISTS {name}")
+    ex(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} text' for c in columns)})")
+    if rows:
+        with connection.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {name} VALUES ({marks(columns)})",
+                [tuple("" if v is None else str(v) for v in r) for r in rows],
+            )
+    made(name, columns[0])
+
+
+def _classes(ds: Dataset, known: Known) -> None:
+    st = ds.staged["classes.csv"]
+    c = Checker(ds, st)
+    c.start()
+    live = f"NOT ({c.deleted})"
+    c.error_rows(f"{live} AND title = ''", [], "title is empty", "title", None, refuse=False)
+    schools = [s for (s,) in q(f"SELECT DISTINCT school FROM {st.table}")]
+    school_rows = []
+    for raw in schools:
+        mapped = school_of(ds, raw)
+        dangling = ds.dangling(mapped, ds.schools, known.schools, "orgs.csv")
+        school_rows.append((raw, mapped, int(dangling), int(mapped in ds.rejected)))
+    _map_table("sk_class_school", ["raw", "school", "dangling", "rejected"], school_rows)
+    term_values = [v for (v,) in q(f"SELECT DISTINCT terms FROM {st.table}")]
+    term_rows, bad_terms = [], {}
+    for raw in term_values:
+        terms = _split(raw)
+        dangling = [
+            t for t in terms if ds.dangling(t, ds.sessions, known.terms, "academicsessions.csv")
+        ]
+        if dangling:
+            bad_terms[raw] = dangling
+        rejected = any(t in ds.rejected for t in terms)
+        term_rows.append((raw, terms[0] if terms else "", int(bool(dangling)), int(rejected)))
+    _map_table("sk_class_terms", ["raw", "term", "dangling", "rejected"], term_rows)
+    c.error_rows(
+        f"{live} AND school IN (SELECT raw FROM sk_class_school WHERE dangling = '1')",
+        [],
+        "schoolSourcedId names no school in orgs.csv or in the district",
+        "schoolSourcedId",
+        "school",
+        refuse=False,
+    )
+    for raw, dangling in bad_terms.items():
+        for t in dangling:
+            _term_errors(c, live, raw, t)
+    c.refuse(
+        f"{live} AND (title = '' "
+        "OR school IN (SELECT raw FROM sk_class_school WHERE dangling = '1' OR rejected = '1') "
+        "OR terms IN (SELECT raw FROM sk_class_terms WHERE dangling = '1' OR rejected = '1'))",
+        [],
+    )
+    ex("DROP TABLE IF EXISTS sk_k")
+    ex(
+        "CREATE TEMP TABLE sk_k AS SELECT c.n, c.sid, substr(c.title, 1, 200) AS title, "
+        "substr(CASE WHEN c.class_code <> '' THEN c.class_code ELSE substr(c.course, 1, 100) END,"
+        " 1, 100) AS code, s.school AS school, t.term AS term, "
+        f"CASE WHEN {c.deleted} THEN 1 ELSE 0 END AS deleted "
+        f"FROM {st.table} c JOIN sk_class_school s ON s.raw = c.school "
+        f"JOIN sk_class_terms t ON t.raw = c.terms WHERE c.{c.usable}"
+    )
+    made("sk_k", "sid")
+
+
+def _term_errors(c: Checker, live: str, raw: str, term: str) -> None:
+    """One error per row and unknown term (a row may name several terms)."""
+    notes = c.ds.notes
+    for _, line in q(
+        f"SELECT n, line FROM {c.t} WHERE {c.usable} AND {live} AND terms = %s ORDER BY n",
+        [raw],
+    ):
+        notes.error(
+            "termSourcedIds names no session in academicSessions.csv or in the district",
+            file=c.st.file,
+            line=line,
+            column="termSourcedIds",
+            value=term,
         )
 
 
-def _users(ds: Dataset, known: Known) -> None:
-    if not ds.source.has("users.csv"):
-        return
-    roles = _roles(ds)
-    births = _births(ds)
-    fc = _FileCheck(ds, "users.csv")
-    has_role_col = None
-    for row in fc.rows():
-        if has_role_col is None:
-            has_role_col = "role" in fc.header
-        started = fc.start(row)
-        if started is None:
-            continue
-        sid, deleted = started
-        role_raw = row.get("role") if has_role_col else roles.get(sid, "")
-        role = role_raw.replace(" ", "").lower()
-        if not deleted:
-            if not role:
-                ds.notes.error(
-                    "no role: users.csv has no role and roles.csv none for this user",
-                    file=fc.file,
-                    line=row.line,
-                    column="role",
-                    value=sid,
-                )
-                fc.reject(sid)
-                continue
-            if role not in KNOWN_ROLES:
-                ds.notes.error(
-                    "not a OneRoster role",
-                    file=fc.file,
-                    line=row.line,
-                    column="role",
-                    value=role_raw,
-                )
-                fc.reject(sid)
-                continue
-            if not row.get("givenName") and not row.get("familyName"):
-                ds.notes.error(
-                    "givenName and familyName are both empty",
-                    file=fc.file,
-                    line=row.line,
-                    column="familyName",
-                    value=sid,
-                )
-                fc.reject(sid)
-                continue
-        orgs = [o.strip() for o in row.get("orgSourcedIds").split(",") if o.strip()]
-        if row.get("primaryOrgSourcedId"):
-            orgs.insert(0, row.get("primaryOrgSourcedId"))
-        # Interned: a district has a few schools, roles and grades, and 100k users would
-        # otherwise each hold their own copies of the same short strings.
-        orgs = [sys.intern(school_of(ds, o)) for o in orgs]
-        email = row.get("email")
-        if email and "@" not in email:
+def _roles(ds: Dataset) -> None:
+    """OneRoster 1.2: a user's role is their primary role in roles.csv (else the first)."""
+    t = ds.staged["roles.csv"].table
+    ex("DROP TABLE IF EXISTS sk_user_role")
+    ex(
+        "CREATE TEMP TABLE sk_user_role AS SELECT user_sid, role FROM ("
+        "SELECT user_sid, role, ROW_NUMBER() OVER (PARTITION BY user_sid ORDER BY "
+        "CASE WHEN lower(role_type) = 'primary' THEN 0 ELSE 1 END, n) AS rk "
+        f"FROM {t} WHERE user_sid <> '' AND lower(status) <> 'tobedeleted') r WHERE rk = 1"
+    )
+    made("sk_user_role", "user_sid")
+
+
+def _births(ds: Dataset) -> None:
+    st = ds.staged["demographics.csv"]
+    c = Checker(ds, st)
+    c.start()
+    c.dates("birth", "birthDate", required=False)
+    today = dt.date.today().isoformat()  # noqa: DTZ011 - a birth date is a calendar date
+    c.error_rows(
+        "birth > %s", [today], "birthDate is in the future", "birthDate", "birth", refuse=False
+    )
+    c.refuse("birth > %s", [today], reject=False)
+    ds.has_birth_dates = ds.has("demographics.csv")
+    ex("DROP TABLE IF EXISTS sk_birth")
+    ex(
+        f"CREATE TEMP TABLE sk_birth AS SELECT sid, birth FROM {st.table} "
+        f"WHERE {c.usable} AND birth <> ''"
+    )
+    made("sk_birth", "sid")
+
+
+def _kind(role: str) -> str:
+    cases = " ".join(
+        f"WHEN {role} IN ({', '.join(repr(r) for r in sorted(roles))}) THEN '{kind}'"
+        for kind, roles in (
+            ("teacher", TEACHER_ROLES),
+            ("student", STUDENT_ROLES),
+            ("admin", ADMIN_ROLES),
+        )
+    )
+    return f"CASE {cases} ELSE 'other' END"
+
+
+def _users(ds: Dataset) -> None:
+    st = ds.staged["users.csv"]
+    ds.user_rows = st.rows
+    c = Checker(ds, st)
+    c.start()
+    sql = c.sql
+    has_role_col = "role" in st.header
+    role_raw = "u.role" if has_role_col else "coalesce(r.role, '')"
+    ex("DROP TABLE IF EXISTS sk_u0")
+    ex(
+        f"CREATE TEMP TABLE sk_u0 AS SELECT u.n, u.line, u.sid, {role_raw} AS role_raw, "
+        f"lower(replace({role_raw}, ' ', '')) AS role FROM {st.table} u "
+        "LEFT JOIN sk_user_role r ON r.user_sid = u.sid"
+    )
+    made("sk_u0", "n")
+    live = f"NOT ({c.deleted})"
+    c.error_rows(
+        f"{live} AND n IN (SELECT n FROM sk_u0 WHERE role = '')",
+        [],
+        "no role: users.csv has no role and roles.csv none for this user",
+        "role",
+        "sid",
+    )
+    known = ", ".join(repr(r) for r in sorted(KNOWN_ROLES))
+    c.error_rows(
+        f"{live} AND n IN (SELECT n FROM sk_u0 WHERE role NOT IN ({known}))",
+        [],
+        "not a OneRoster role",
+        "role",
+        f"(SELECT role_raw FROM sk_u0 x WHERE x.n = {st.table}.n)",
+    )
+    c.error_rows(
+        f"{live} AND given = '' AND family = ''",
+        [],
+        "givenName and familyName are both empty",
+        "familyName",
+        "sid",
+    )
+    at = "'@'"
+    bad_email = f"email <> '' AND {sql.pos('email', at)} = 0"
+    (count,) = q(f"SELECT count(*) FROM {st.table} WHERE {c.usable} AND {bad_email}")[0]
+    if count:
+        examples = q(
+            f"SELECT line, email FROM {st.table} WHERE {c.usable} AND {bad_email} "
+            "ORDER BY n LIMIT 3"
+        )
+        for line, value in examples:
             ds.notes.warn(
                 "bad-email",
                 "users.csv: emails that are not addresses were left out",
-                file=fc.file,
-                line=row.line,
-                value=email,
+                file=st.file,
+                line=line,
+                value=value,
             )
-            email = ""
-        kind = (
-            "teacher"
-            if role in TEACHER_ROLES
-            else "student"
-            if role in STUDENT_ROLES
-            else "admin"
-            if role in ADMIN_ROLES
-            else "other"
+        ds.notes.warn(
+            "bad-email",
+            "users.csv: emails that are not addresses were left out",
+            count=count - len(examples),
         )
-        ds.users[sid] = User(
-            sid=sid,
-            role=sys.intern(role),
-            kind=kind,
-            given=row.get("givenName")[:150],
-            family=row.get("familyName")[:150],
-            middle=row.get("middleName")[:150],
-            preferred=(row.get("preferredGivenName") or row.get("prefferedGivenName"))[:150],
-            email=email[:254],
-            username=row.get("username")[:150],
-            identifier=row.get("identifier")[:100],
-            grade=sys.intern(row.get("grades").split(",")[0].strip()[:20]),
-            orgs=orgs,
-            deleted=deleted,
-            line=row.line,
-            dob=births.get(sid),
-        )
-    others: dict[str, int] = {}
-    for u in ds.users.values():
-        if u.kind == "other" and not u.deleted:
-            others[u.role] = others.get(u.role, 0) + 1
-    for role, n in sorted(others.items()):
+    comma = sql.pos("u.grades", "','")
+    first_grade = f"CASE WHEN {comma} > 0 THEN substr(u.grades, 1, {comma} - 1) ELSE u.grades END"
+    ex("DROP TABLE IF EXISTS sk_u")
+    ex(
+        "CREATE TEMP TABLE sk_u AS SELECT u.n, u.line, u.sid, r.role, "
+        f"{_kind('r.role')} AS kind, "
+        "substr(u.given, 1, 150) AS given, substr(u.family, 1, 150) AS family, "
+        "substr(u.middle, 1, 150) AS middle, substr(CASE WHEN u.preferred <> '' "
+        "THEN u.preferred ELSE u.preferred2 END, 1, 150) AS preferred, "
+        f"CASE WHEN u.email = '' OR {sql.pos('u.email', at)} > 0 "
+        "THEN substr(u.email, 1, 254) ELSE '' END AS email, "
+        "substr(u.username, 1, 150) AS username, substr(u.identifier, 1, 100) AS identifier, "
+        f"substr({sql.strip(first_grade)}, 1, 20) AS grade, "
+        "u.orgs, u.primary_org, coalesce(b.birth, '') AS birth, "
+        f"CASE WHEN lower(u.status) = 'tobedeleted' THEN 1 ELSE 0 END AS deleted "
+        f"FROM {st.table} u JOIN sk_u0 r ON r.n = u.n "
+        "LEFT JOIN sk_birth b ON b.sid = u.sid "
+        f"WHERE u.{c.usable}"
+    )
+    made("sk_u", "sid")
+    for role, n in q(
+        "SELECT role, count(*) FROM sk_u WHERE kind = 'other' AND deleted = 0 "
+        "GROUP BY role ORDER BY role"
+    ):
         ds.notes.warn(
             f"role-ignored:{role}",
             f"users with role {role!r} have no place in Seatkeeper and were not imported",
@@ -634,132 +963,105 @@ def _users(ds: Dataset, known: Known) -> None:
         )
 
 
-def _roles(ds: Dataset) -> dict[str, str]:
-    """OneRoster 1.2: a user's role is their primary role in roles.csv (else the first)."""
-    if not ds.source.has("roles.csv"):
-        return {}
-    out: dict[str, tuple[bool, str]] = {}
-    fc = _FileCheck(ds, "roles.csv", key="userSourcedId")
-    for row in fc.rows():
-        user = row.get("userSourcedId")
-        if not user or row.get("status").lower() == "tobedeleted":
-            continue
-        primary = row.get("roleType").lower() == "primary"
-        have = out.get(user)
-        if have is None or (primary and not have[0]):
-            out[user] = (primary, row.get("role"))
-    return {k: v for k, (_, v) in out.items()}
-
-
-def _births(ds: Dataset) -> dict[str, dt.date]:
-    if not ds.source.has("demographics.csv"):
-        return {}
-    out = {}
-    fc = _FileCheck(ds, "demographics.csv")
-    for row in fc.rows():
-        started = fc.start(row)
-        if started is None:
-            continue
-        ok, d = fc.date(row, "birthDate", required=False)
-        if ok and d is not None:
-            if d > dt.date.today():  # noqa: DTZ011 - a birth date is a calendar date
-                ds.notes.error(
-                    "birthDate is in the future",
-                    file=fc.file,
-                    line=row.line,
-                    column="birthDate",
-                    value=d.isoformat(),
-                )
-                continue
-            out[started[0]] = d
-    return out
-
-
 def _enrollments(ds: Dataset, known: Known) -> None:
-    """Check every enrollment; tally roles per user and teachers per class for the fix-ups."""
-    fc = _FileCheck(ds, "enrollments.csv")
-    as_teacher: dict[str, int] = {}
-    as_student: dict[str, int] = {}
-    first_teacher: dict[str, str] = {}
-    primaries: dict[str, list[str]] = {}
-    for row in fc.rows():
-        ds.enrollment_rows += 1
-        started = fc.start(row)
-        if started is None:
-            continue
-        sid, deleted = started
-        cls, user, role = (
-            row.get("classSourcedId"),
-            row.get("userSourcedId"),
-            row.get("role").lower(),
+    """Check every enrollment against the files and what the district already has."""
+    st = ds.staged["enrollments.csv"]
+    ds.enrollment_rows = st.rows
+    c = Checker(ds, st)
+    c.start()
+    d = known.district_id or 0
+    # A deleting row that names no class or user deletes nothing: not checked further.
+    ex(
+        f"INSERT INTO {c.bad} (n) SELECT n FROM {st.table} WHERE {c.usable} AND "
+        f"{c.deleted} AND (class_sid = '' OR user_sid = '')"
+    )
+    if "classes.csv" not in ds.broken:
+        c.error_rows(
+            "NOT EXISTS (SELECT 1 FROM sk_k k WHERE k.sid = class_sid) "
+            "AND NOT EXISTS (SELECT 1 FROM roster_classroom x WHERE x.district_id = %s "
+            "AND x.sourced_id = class_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
+            "AND class_sid NOT IN (SELECT sid FROM sk_rejected)",
+            [d],
+            "classSourcedId names no class in classes.csv or in the district",
+            "classSourcedId",
+            "class_sid",
+            refuse=False,
         )
-        if deleted and not (cls and user):
-            continue
-        bad = False
-        if ds.dangling(cls, ds.classes, known.classes, "classes.csv"):
-            ds.notes.error(
-                "classSourcedId names no class in classes.csv or in the district",
-                file=fc.file,
-                line=row.line,
-                column="classSourcedId",
-                value=cls,
-            )
-            bad = True
-        if ds.dangling(user, ds.users, known.users, "users.csv"):
-            ds.notes.error(
-                "userSourcedId names no user in users.csv or in the district",
-                file=fc.file,
-                line=row.line,
-                column="userSourcedId",
-                value=user,
-            )
-            bad = True
-        if role not in KNOWN_ROLES:
-            ds.notes.error(
-                "not a OneRoster enrollment role",
-                file=fc.file,
-                line=row.line,
-                column="role",
-                value=row.get("role"),
-            )
-            bad = True
-        primary = row.get("primary").lower()
-        if primary not in ("", "true", "false"):
-            ds.notes.error(
-                "primary must be true or false",
-                file=fc.file,
-                line=row.line,
-                column="primary",
-                value=row.get("primary"),
-            )
-            bad = True
-        ok1, _ = fc.date(row, "beginDate", required=False)
-        ok2, _ = fc.date(row, "endDate", required=False)
-        if bad or not (ok1 and ok2) or deleted or cls in ds.rejected or user in ds.rejected:
-            continue
-        if role in TEACHER_ROLES:
-            as_teacher[user] = as_teacher.get(user, 0) + 1
-            first_teacher.setdefault(cls, user)
-            if primary == "true":
-                primaries.setdefault(cls, []).append(user)
-        elif role in STUDENT_ROLES:
-            as_student[user] = as_student.get(user, 0) + 1
-    _fix_roles(ds, as_teacher, as_student)
-    no_primary = 0
-    for cls, first in first_teacher.items():
-        chosen = primaries.get(cls)
-        if chosen:
-            ds.primary_of[cls] = (chosen[0], True)
-            if len(chosen) > 1:
-                ds.notes.warn(
-                    "several-primaries",
-                    "classes with several primary teachers: the first is primary, the others "
-                    "co-teachers",
-                    value=cls,
-                )
-        else:
-            ds.primary_of[cls] = (first, False)
-            no_primary += 1
+    if "users.csv" not in ds.broken:
+        c.error_rows(
+            "NOT EXISTS (SELECT 1 FROM sk_u u WHERE u.sid = user_sid) "
+            "AND NOT EXISTS (SELECT 1 FROM roster_student x WHERE x.district_id = %s "
+            "AND x.sourced_id = user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
+            "AND NOT EXISTS (SELECT 1 FROM roster_teacher x WHERE x.district_id = %s "
+            "AND x.sourced_id = user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
+            "AND user_sid NOT IN (SELECT sid FROM sk_rejected)",
+            [d, d],
+            "userSourcedId names no user in users.csv or in the district",
+            "userSourcedId",
+            "user_sid",
+            refuse=False,
+        )
+    bad_roles = c.bad_values("role", lambda v: v.lower() in KNOWN_ROLES)
+    if bad_roles:
+        c.error_rows(
+            f"role IN ({marks(bad_roles)})",
+            bad_roles,
+            "not a OneRoster enrollment role",
+            "role",
+            "role",
+            refuse=False,
+        )
+    bad_flags = c.bad_values("primary_flag", lambda v: v.lower() in ("", "true", "false"))
+    if bad_flags:
+        c.error_rows(
+            f"primary_flag IN ({marks(bad_flags)})",
+            bad_flags,
+            "primary must be true or false",
+            "primary",
+            "primary_flag",
+            refuse=False,
+        )
+    c.dates("begin_date", "beginDate", required=False)
+    c.dates("end_date", "endDate", required=False)
+
+
+def _fix_roles(ds: Dataset) -> None:
+    """Tallies of enrollment roles per user and teachers per class; the fix-ups they call for.
+
+    Runs only on a set without errors (one that will be written).
+    """
+    t = ds.staged["enrollments.csv"].table
+    live = "lower(status) <> 'tobedeleted'"
+    ex("DROP TABLE IF EXISTS sk_tally")
+    ex(
+        "CREATE TEMP TABLE sk_tally AS SELECT user_sid, "
+        "sum(CASE WHEN lower(role) = 'teacher' THEN 1 ELSE 0 END) AS t, "
+        "sum(CASE WHEN lower(role) = 'student' THEN 1 ELSE 0 END) AS s "
+        f"FROM {t} WHERE {live} GROUP BY user_sid"
+    )
+    made("sk_tally", "user_sid")
+    ex("DROP TABLE IF EXISTS sk_primary")
+    ex(
+        "CREATE TEMP TABLE sk_primary AS SELECT class_sid, user_sid, explicit FROM ("
+        "SELECT class_sid, user_sid, "
+        "CASE WHEN lower(primary_flag) = 'true' THEN 1 ELSE 0 END AS explicit, "
+        "ROW_NUMBER() OVER (PARTITION BY class_sid ORDER BY "
+        "CASE WHEN lower(primary_flag) = 'true' THEN 0 ELSE 1 END, n) AS rk "
+        f"FROM {t} WHERE {live} AND lower(role) = 'teacher') p WHERE rk = 1"
+    )
+    made("sk_primary", "class_sid")
+    several = q(
+        f"SELECT class_sid FROM {t} WHERE {live} AND lower(role) = 'teacher' "
+        "AND lower(primary_flag) = 'true' GROUP BY class_sid HAVING count(*) > 1 "
+        "ORDER BY min(n)"
+    )
+    for (cls,) in several:
+        ds.notes.warn(
+            "several-primaries",
+            "classes with several primary teachers: the first is primary, the others co-teachers",
+            value=cls,
+        )
+    ((no_primary,),) = q("SELECT count(*) FROM sk_primary WHERE explicit = 0")
     if no_primary:
         ds.notes.warn(
             "no-primary",
@@ -767,40 +1069,54 @@ def _enrollments(ds: Dataset, known: Known) -> None:
             "primary (only the primary teacher's access licenses a class, R8)",
             count=no_primary,
         )
-
-
-def _fix_roles(ds: Dataset, as_teacher: dict[str, int], as_student: dict[str, int]) -> None:
-    fname = ds.source.file_name("users.csv") if ds.source.has("users.csv") else "users.csv"
-    for u in ds.users.values():
-        t, s = as_teacher.get(u.sid, 0), as_student.get(u.sid, 0)
-        if u.kind != "teacher" and t and not s:
+    fname = ds.staged["users.csv"].file
+    fixes = (
+        (
+            "teacher",
+            "kind <> 'teacher' AND y.t > 0 AND y.s = 0",
+            "users with role {role!r} who only ever teach (enrollments as teacher, none "
+            "as student) were imported as teachers",
+        ),
+        (
+            "student",
+            "kind <> 'student' AND y.s > 0 AND y.t = 0",
+            "users with role {role!r} who are only ever enrolled as students were "
+            "imported as students",
+        ),
+    )
+    contradicted = []
+    for kind, where, message in fixes:
+        rows = q(
+            "SELECT u.line, u.sid, u.role FROM sk_u u JOIN sk_tally y ON y.user_sid = u.sid "
+            f"WHERE {where} ORDER BY u.n"
+        )
+        for line, sid, role in rows:
             ds.notes.warn(
-                f"role-contradicted:{u.role}->teacher",
-                f"users with role {u.role!r} who only ever teach (enrollments as teacher, none "
-                "as student) were imported as teachers",
+                f"role-contradicted:{role}->{kind}",
+                message.format(role=role),
                 file=fname,
-                line=u.line,
-                value=u.sid,
+                line=line,
+                value=sid,
             )
-            u.kind = "teacher"
-        elif u.kind != "student" and s and not t:
-            ds.notes.warn(
-                f"role-contradicted:{u.role}->student",
-                f"users with role {u.role!r} who are only ever enrolled as students were "
-                "imported as students",
-                file=fname,
-                line=u.line,
-                value=u.sid,
-            )
-            u.kind = "student"
-        elif (u.kind == "teacher" and s) or (u.kind == "student" and t):
-            ds.notes.warn(
-                "role-mixed",
-                "users enrolled both as teacher and as student keep their role; their "
-                "enrollments in the other role were skipped",
-                file=fname,
-                line=u.line,
-                value=u.sid,
+        contradicted.append((kind, where, bool(rows)))
+    mixed = q(
+        "SELECT u.line, u.sid FROM sk_u u JOIN sk_tally y ON y.user_sid = u.sid "
+        "WHERE kind IN ('teacher', 'student') AND y.s > 0 AND y.t > 0 ORDER BY u.n"
+    )
+    for line, sid in mixed:
+        ds.notes.warn(
+            "role-mixed",
+            "users enrolled both as teacher and as student keep their role; their "
+            "enrollments in the other role were skipped",
+            file=fname,
+            line=line,
+            value=sid,
+        )
+    for kind, where, any_rows in contradicted:
+        if any_rows:
+            ex(
+                f"UPDATE sk_u SET kind = '{kind}' WHERE sid IN (SELECT u.sid FROM sk_u u "
+                f"JOIN sk_tally y ON y.user_sid = u.sid WHERE {where})"
             )
 
 
