@@ -135,6 +135,33 @@ def test_r2_bulk_file_without_an_enrollment_unenrolls_it(db, tmp_path):
     assert [r["student_id"] for r in entry.data["undo"]["removed_enrollments"]] == [bo.pk]
 
 
+def test_accounts_missing_from_a_bulk_file_are_counted_not_deleted(db, tmp_path):
+    """A bulk users.csv without a student or teacher of an earlier import deletes no account
+    (that is an admin's call); the summary counts them so the admin sees it."""
+    from tests.roster.oneroster.helpers import FILES
+
+    oneroster_import(scope=op(), path=write_set(tmp_path / "a"), district_slug="lake")
+    users = "\n".join(
+        line for line in FILES["users.csv"].splitlines() if not line.startswith(("u5", "u2"))
+    )
+    enrollments = "\n".join(
+        line for line in FILES["enrollments.csv"].splitlines() if not line.startswith(("e7", "e3"))
+    )
+    summary = oneroster_import(
+        scope=op(),
+        path=write_set(
+            tmp_path / "b", **{"users.csv": users + "\n", "enrollments.csv": enrollments + "\n"}
+        ),
+        district_slug="lake",
+    )
+    left = "from an earlier import, not in these bulk files; left as they are"
+    assert summary["ignored"][f"students: {left}"] == 1
+    assert summary["ignored"][f"teachers: {left}"] == 1
+    assert f"classrooms: {left}" not in summary["ignored"]
+    assert Student.objects.get(sourced_id="u5").deleted_at is None
+    assert Teacher.objects.get(sourced_id="u2").deleted_at is None
+
+
 def test_delta_tobedeleted_soft_deletes_and_unenrolls(db, tmp_path):
     oneroster_import(scope=op(), path=write_set(tmp_path / "a"), district_slug="lake")
     delta = tmp_path / "delta"

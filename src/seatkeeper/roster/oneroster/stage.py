@@ -124,7 +124,7 @@ def stage(src: Source, name: str, fields: dict[str, tuple[str, ...]]) -> Staged:
             cur.execute(f"CREATE TEMP TABLE {st.table} ({', '.join(cols)})")
             st.rows = _feed(cur, st, _header_cells(src, name), rows, fields)
         cur.execute(f"CREATE INDEX {st.table}_n ON {st.table} (n)")
-        if "sid" in fields:
+        if "sid" in fields and connection.vendor != "postgresql":  # PostgreSQL hashes
             cur.execute(f"CREATE INDEX {st.table}_sid ON {st.table} (sid)")
         if connection.vendor == "postgresql":
             cur.execute(f"ANALYZE {st.table}")
@@ -190,12 +190,14 @@ def _copy_raw(
         f"COPY {raw} ({', '.join(f'c{i}' for i in range(width))}) FROM STDIN "
         "(FORMAT csv, HEADER true, ENCODING 'UTF8')"
     )
+    quoted = False  # without a quote character no cell can hold a newline
     try:
         with transaction.atomic(), cur.cursor.copy(copy_sql) as cp, src.open_bytes(name) as fh:
             chunk = fh.read(1 << 20)
             if chunk.startswith(BOM):
                 chunk = chunk[len(BOM) :]
             while chunk:
+                quoted = quoted or b'"' in chunk
                 cp.write(chunk)
                 chunk = fh.read(1 << 20)
     except psycopg.Error:
@@ -207,8 +209,9 @@ def _copy_raw(
     values = [sql.strip(cell[i]) if i is not None else "''" for i in picks]
     # A quoted newline makes a record span lines: count them, so `line` stays physical.
     breaks = " OR ".join(f"strpos({c}, chr(10)) > 0 OR strpos({c}, chr(13)) > 0" for c in cell)
-    cur.execute(f"SELECT EXISTS (SELECT 1 FROM {raw} WHERE {breaks})")
-    if cur.fetchone()[0]:
+    if quoted:
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM {raw} WHERE {breaks})")
+    if quoted and cur.fetchone()[0]:
         # line breaks in a cell: each \n, each \r, a \r\n once
         newlines = " + ".join(
             f"(2 * length({c}) - length(replace({c}, chr(10), '')) "

@@ -975,32 +975,41 @@ def _enrollments(ds: Dataset, known: Known) -> None:
         f"INSERT INTO {c.bad} (n) SELECT n FROM {st.table} WHERE {c.usable} AND "
         f"{c.deleted} AND (class_sid = '' OR user_sid = '')"
     )
-    if "classes.csv" not in ds.broken:
-        c.error_rows(
-            "NOT EXISTS (SELECT 1 FROM sk_k k WHERE k.sid = class_sid) "
-            "AND NOT EXISTS (SELECT 1 FROM roster_classroom x WHERE x.district_id = %s "
-            "AND x.sourced_id = class_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
-            "AND class_sid NOT IN (SELECT sid FROM sk_rejected)",
-            [d],
-            "classSourcedId names no class in classes.csv or in the district",
-            "classSourcedId",
-            "class_sid",
-            refuse=False,
-        )
-    if "users.csv" not in ds.broken:
-        c.error_rows(
-            "NOT EXISTS (SELECT 1 FROM sk_u u WHERE u.sid = user_sid) "
-            "AND NOT EXISTS (SELECT 1 FROM roster_student x WHERE x.district_id = %s "
-            "AND x.sourced_id = user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
-            "AND NOT EXISTS (SELECT 1 FROM roster_teacher x WHERE x.district_id = %s "
-            "AND x.sourced_id = user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
-            "AND user_sid NOT IN (SELECT sid FROM sk_rejected)",
-            [d, d],
-            "userSourcedId names no user in users.csv or in the district",
-            "userSourcedId",
-            "user_sid",
-            refuse=False,
-        )
+    # Both references checked by anti-joins; the errors come in file order.
+    no_class = (
+        "NOT EXISTS (SELECT 1 FROM sk_k k WHERE k.sid = e.class_sid) "
+        "AND NOT EXISTS (SELECT 1 FROM roster_classroom x WHERE x.district_id = %s "
+        "AND x.sourced_id = e.class_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
+        "AND e.class_sid NOT IN (SELECT sid FROM sk_rejected)"
+        if "classes.csv" not in ds.broken
+        else "1 = 0"
+    )
+    no_user = (
+        "NOT EXISTS (SELECT 1 FROM sk_u u WHERE u.sid = e.user_sid) "
+        "AND NOT EXISTS (SELECT 1 FROM roster_student x WHERE x.district_id = %s "
+        "AND x.sourced_id = e.user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
+        "AND NOT EXISTS (SELECT 1 FROM roster_teacher x WHERE x.district_id = %s "
+        "AND x.sourced_id = e.user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
+        "AND e.user_sid NOT IN (SELECT sid FROM sk_rejected)"
+        if "users.csv" not in ds.broken
+        else "1 = 0"
+    )
+    params = ([d] if "classes.csv" not in ds.broken else []) + (
+        [d, d] if "users.csv" not in ds.broken else []
+    )
+    found = stream(
+        f"SELECT n, line, 1, class_sid FROM {st.table} e WHERE e.{c.usable} AND {no_class} "
+        f"UNION ALL SELECT n, line, 2, user_sid FROM {st.table} e WHERE e.{c.usable} "
+        f"AND {no_user} ORDER BY 1, 3",
+        params,
+    )
+    dangling = {
+        1: ("classSourcedId", "classSourcedId names no class in classes.csv or in the district"),
+        2: ("userSourcedId", "userSourcedId names no user in users.csv or in the district"),
+    }
+    for _, line, which, value in found:
+        column, message = dangling[which]
+        ds.notes.error(message, file=st.file, line=line, column=column, value=value)
     bad_roles = c.bad_values("role", lambda v: v.lower() in KNOWN_ROLES)
     if bad_roles:
         c.error_rows(
