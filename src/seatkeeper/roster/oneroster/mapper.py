@@ -481,7 +481,7 @@ class Writer(Mapper):
         bulk = "1" if ds.mode("enrollments.csv") != "delta" and ds.has("enrollments.csv") else "0"
         ((orphans,),) = q(
             "SELECT count(*) FROM sk_k WHERE deleted = 0 "
-            "AND school NOT IN (SELECT sid FROM sk_school_id)"
+            "AND NOT EXISTS (SELECT 1 FROM sk_school_id s WHERE s.sid = sk_k.school)"
         )
         self.result.ignore("classrooms: their school is deleted in Seatkeeper", orphans)
         ct = Classroom._meta.db_table
@@ -541,7 +541,7 @@ class Writer(Mapper):
             "LEFT JOIN sk_live_student st ON st.sid = e.user_sid "
             "LEFT JOIN sk_live_teacher te ON te.sid = e.user_sid "
             "LEFT JOIN sk_primary p ON p.class_sid = e.class_sid "
-            f"WHERE e.n NOT IN (SELECT n FROM {t}_bad)"
+            f"WHERE NOT EXISTS (SELECT 1 FROM {t}_bad b WHERE b.n = e.n)"
         )
         made("sk_e", "n", "cid, spk", "cid, tpk")
         for cat, role_v, n in q(
@@ -686,17 +686,17 @@ class Writer(Mapper):
                 [d],
             )
         checks: list[tuple[str, type[Model], str, str]] = [
-            ("students", Student, "SELECT sid FROM sk_u", "users.csv"),
-            ("teachers", Teacher, "SELECT sid FROM sk_u", "users.csv"),
-            ("classrooms", Classroom, "SELECT sid FROM sk_k", "classes.csv"),
+            ("students", Student, "sk_u", "users.csv"),
+            ("teachers", Teacher, "sk_u", "users.csv"),
+            ("classrooms", Classroom, "sk_k", "classes.csv"),
         ]
         for entity, model, in_files, fname in checks:
             if not ds.has(fname) or ds.mode(fname) == "delta":
                 continue
             ((n,),) = q(
-                f"SELECT count(*) FROM {model._meta.db_table} WHERE district_id = %s "
+                f"SELECT count(*) FROM {model._meta.db_table} x WHERE district_id = %s "
                 "AND roster_source = %s AND deleted_at IS NULL AND NOT (sourced_id = '') "
-                f"AND sourced_id NOT IN ({in_files})",
+                f"AND NOT EXISTS (SELECT 1 FROM {in_files} f WHERE f.sid = x.sourced_id)",
                 [d, self.source],
             )
             self.result.ignore(

@@ -33,7 +33,7 @@ from django.db import connection
 
 from seatkeeper.roster.oneroster.notes import Notes
 from seatkeeper.roster.oneroster.reader import ReadError, Row, Source, read_manifest, read_rows
-from seatkeeper.roster.oneroster.stage import Sql, Staged, empty, prepare, stage
+from seatkeeper.roster.oneroster.stage import Sql, Staged, empty, journal, stage
 
 TEACHER_ROLES = {"teacher"}
 STUDENT_ROLES = {"student"}
@@ -268,8 +268,14 @@ class Checker:
         self.sql = Sql()
         ex(f"DROP TABLE IF EXISTS {self.bad}")
         ex(f"CREATE TEMP TABLE {self.bad} (n integer PRIMARY KEY)")
-        self.usable = f"n NOT IN (SELECT n FROM {self.bad})"
+        # NOT EXISTS, never NOT IN (SELECT ...): PostgreSQL runs a NOT IN whose list outgrows
+        # work_mem as a scan per row (quadratic); NOT EXISTS is an anti-join on both backends.
+        self.usable = self.ok()
         self.deleted = "lower(status) = 'tobedeleted'"
+
+    def ok(self, alias: str | None = None) -> str:
+        """SQL: the row (of this file's table, or `alias`) has not been refused."""
+        return f"NOT EXISTS (SELECT 1 FROM {self.bad} b WHERE b.n = {alias or self.t}.n)"
 
     def error_rows(
         self,
@@ -457,7 +463,7 @@ def validate(source: Source, known: Known) -> Dataset:
         )
     if not source.has("users.csv") and not ds.delta:
         notes.error("users.csv is missing", file="users.csv")
-    prepare()
+    journal("memory")
     ex("DROP TABLE IF EXISTS sk_rejected")
     ex("CREATE TEMP TABLE sk_rejected (sid text)")
     for name in FIELDS:
@@ -473,6 +479,7 @@ def validate(source: Source, known: Known) -> Dataset:
     _enrollments(ds, known)
     if not notes.error_count:
         _fix_roles(ds)
+    journal("delete")
     return ds
 
 
@@ -808,7 +815,7 @@ def _classes(ds: Dataset, known: Known) -> None:
         " 1, 100) AS code, s.school AS school, t.term AS term, "
         f"CASE WHEN {c.deleted} THEN 1 ELSE 0 END AS deleted "
         f"FROM {st.table} c JOIN sk_class_school s ON s.raw = c.school "
-        f"JOIN sk_class_terms t ON t.raw = c.terms WHERE c.{c.usable}"
+        f"JOIN sk_class_terms t ON t.raw = c.terms WHERE {c.ok('c')}"
     )
     made("sk_k", "sid")
 
@@ -949,7 +956,7 @@ def _users(ds: Dataset) -> None:
         f"CASE WHEN lower(u.status) = 'tobedeleted' THEN 1 ELSE 0 END AS deleted "
         f"FROM {st.table} u JOIN sk_u0 r ON r.n = u.n "
         "LEFT JOIN sk_birth b ON b.sid = u.sid "
-        f"WHERE u.{c.usable}"
+        f"WHERE {c.ok('u')}"
     )
     made("sk_u", "sid")
     for role, n in q(
@@ -980,7 +987,7 @@ def _enrollments(ds: Dataset, known: Known) -> None:
         "NOT EXISTS (SELECT 1 FROM sk_k k WHERE k.sid = e.class_sid) "
         "AND NOT EXISTS (SELECT 1 FROM roster_classroom x WHERE x.district_id = %s "
         "AND x.sourced_id = e.class_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
-        "AND e.class_sid NOT IN (SELECT sid FROM sk_rejected)"
+        "AND NOT EXISTS (SELECT 1 FROM sk_rejected r WHERE r.sid = e.class_sid)"
         if "classes.csv" not in ds.broken
         else "1 = 0"
     )
@@ -990,7 +997,7 @@ def _enrollments(ds: Dataset, known: Known) -> None:
         "AND x.sourced_id = e.user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
         "AND NOT EXISTS (SELECT 1 FROM roster_teacher x WHERE x.district_id = %s "
         "AND x.sourced_id = e.user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
-        "AND e.user_sid NOT IN (SELECT sid FROM sk_rejected)"
+        "AND NOT EXISTS (SELECT 1 FROM sk_rejected r WHERE r.sid = e.user_sid)"
         if "users.csv" not in ds.broken
         else "1 = 0"
     )
@@ -998,8 +1005,8 @@ def _enrollments(ds: Dataset, known: Known) -> None:
         [d, d] if "users.csv" not in ds.broken else []
     )
     found = stream(
-        f"SELECT n, line, 1, class_sid FROM {st.table} e WHERE e.{c.usable} AND {no_class} "
-        f"UNION ALL SELECT n, line, 2, user_sid FROM {st.table} e WHERE e.{c.usable} "
+        f"SELECT n, line, 1, class_sid FROM {st.table} e WHERE {c.ok('e')} AND {no_class} "
+        f"UNION ALL SELECT n, line, 2, user_sid FROM {st.table} e WHERE {c.ok('e')} "
         f"AND {no_user} ORDER BY 1, 3",
         params,
     )
