@@ -264,6 +264,8 @@ def drop_all() -> None:
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
         connection.close()
         return
+    if connection.needs_rollback:  # a failed import inside a transaction: its rollback
+        return  # takes the tables made in it, the rest go with the connection
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(

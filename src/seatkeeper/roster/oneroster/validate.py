@@ -351,13 +351,16 @@ class Checker:
         file, key, t = self.st.file, self.key, self.t
         self.error_rows("sid = ''", [], "sourcedId is empty", key, None, refuse=False)
         self.refuse("sid = ''", [], reject=False)
-        dups = q(
-            f"SELECT d.n, d.line, d.sid, f.line FROM {t} d "
-            f"JOIN (SELECT sid, min(n) AS first FROM {t} WHERE sid <> '' GROUP BY sid "
-            f"HAVING count(*) > 1) g ON g.sid = d.sid JOIN {t} f ON f.n = g.first "
-            "WHERE d.n > g.first ORDER BY d.n"
+        groups = (
+            f"(SELECT sid, min(n) AS first FROM {t} WHERE sid <> '' GROUP BY sid "
+            "HAVING count(*) > 1) g"
         )
-        for _, line, sid, first in dups:
+        found = 0
+        for _, line, sid, first in stream(
+            f"SELECT d.n, d.line, d.sid, f.line FROM {t} d JOIN {groups} ON g.sid = d.sid "
+            f"JOIN {t} f ON f.n = g.first WHERE d.n > g.first ORDER BY d.n"
+        ):
+            found += 1
             notes.error(
                 f"duplicate sourcedId (first on line {first})",
                 file=file,
@@ -365,11 +368,10 @@ class Checker:
                 column=key,
                 value=sid,
             )
-        if dups:
+        if found:
             ex(
-                f"INSERT INTO {self.bad} (n) SELECT d.n FROM {t} d JOIN "
-                f"(SELECT sid, min(n) AS first FROM {t} WHERE sid <> '' GROUP BY sid "
-                "HAVING count(*) > 1) g ON g.sid = d.sid WHERE d.n > g.first"
+                f"INSERT INTO {self.bad} (n) SELECT d.n FROM {t} d JOIN {groups} "
+                "ON g.sid = d.sid WHERE d.n > g.first"
             )
         self.status()
         self.last_modified()
