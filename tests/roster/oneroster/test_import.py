@@ -249,3 +249,23 @@ def test_r1_same_student_listed_twice_in_a_class_is_one_enrollment(db, tmp_path)
     assert (
         Enrollment.objects.filter(student__sourced_id="u3", classroom__sourced_id="c1").count() == 1
     )
+
+
+def test_progress_reports_reading_checking_and_writing(db, tmp_path):
+    """What the web progress bar and the CLI bar show: kB of the files staged, the groups of
+    checks, then rows written; each stage ends complete."""
+    seen: list[tuple[str, int, int]] = []
+    oneroster_import(
+        scope=op(),
+        path=write_set(tmp_path / "a"),
+        district_slug="lake",
+        progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )
+    stages = [s for s, _, _ in seen]
+    assert (
+        stages.index("reading files (kB)") < stages.index("checking") < stages.index("writing rows")
+    )
+    for stage in ("reading files (kB)", "checking"):
+        last = [(d, t) for s, d, t in seen if s == stage][-1]
+        assert last[0] == last[1]
+    assert all(d <= t for s, d, t in seen if t)

@@ -116,7 +116,7 @@ def oneroster_import(
     try:
         report = progress or (lambda stage, done, total: None)
         report("validating", 0, 0)
-        ds = validate(source, known_ids(district))
+        ds = validate(source, known_ids(district), report)
         summary["version"] = ds.version
         summary["mode"] = "delta" if ds.delta else "bulk"
         if ds.notes.error_count:
@@ -126,7 +126,7 @@ def oneroster_import(
 
         def step(n: int) -> None:
             done[0] += n
-            report("writing", done[0], total)
+            report("writing rows", done[0], total)
 
         def write(d: District) -> WriteResult:
             return Writer(ds, d, RosterSource.ONEROSTER, step).run()

@@ -72,6 +72,14 @@ class Source:
         assert self.root is not None
         return (self.root / member).open("rb")
 
+    def size(self, name: str) -> int:
+        """The file's size in bytes (uncompressed), for progress."""
+        member = self.names[name.lower()]
+        if self.zip is not None:
+            return self.zip.getinfo(member).file_size
+        assert self.root is not None
+        return (self.root / member).stat().st_size
+
     def close(self) -> None:
         if self.zip is not None:
             self.zip.close()

@@ -433,8 +433,15 @@ class Checker:
 # --- the whole set ----------------------------------------------------------------------------
 
 
-def validate(source: Source, known: Known) -> Dataset:
-    """Read and check every file; the Dataset's notes hold every error and warning."""
+def validate(
+    source: Source, known: Known, progress: Callable[[str, int, int], None] | None = None
+) -> Dataset:
+    """Read and check every file; the Dataset's notes hold every error and warning.
+
+    `progress(stage, done, total)` hears of each staged file (kB read of the set's large
+    files) and of each group of checks.
+    """
+    report = progress or (lambda stage, done, total: None)
     ds = Dataset(source=source)
     notes = ds.notes
     try:
@@ -468,19 +475,28 @@ def validate(source: Source, known: Known) -> Dataset:
     journal("memory")
     ex("DROP TABLE IF EXISTS sk_rejected")
     ex("CREATE TEMP TABLE sk_rejected (sid text)")
+    total = sum(source.size(name) for name in FIELDS if source.has(name))
+    done = 0
+    report("reading files (kB)", 0, -(-total // 1024))
     for name in FIELDS:
         _stage(ds, name)
+        if source.has(name):
+            done += source.size(name)
+            report("reading files (kB)", -(-done // 1024), -(-total // 1024))
     made("sk_rejected", "sid")
     raw_orgs = _orgs(ds) if source.has("orgs.csv") else {}
     _sessions(ds, known)
     _resolve_orgs(ds, raw_orgs, known)
-    _classes(ds, known)
-    _roles(ds)
-    _births(ds)
-    _users(ds)
-    _enrollments(ds, known)
-    if not notes.error_count:
-        _fix_roles(ds)
+    checks = [
+        lambda: _classes(ds, known),
+        lambda: (_roles(ds), _births(ds), _users(ds)),
+        lambda: _enrollments(ds, known),
+        lambda: None if notes.error_count else _fix_roles(ds),
+    ]
+    for i, check in enumerate(checks):
+        report("checking", i, len(checks))
+        check()
+    report("checking", len(checks), len(checks))
     journal("delete")
     return ds
 

@@ -4,9 +4,12 @@ template). Exit code 0 when applied (or dry-run clean), 2 when the files were re
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from seatkeeper.cli_support import dumps, fail
 from seatkeeper.errors import SeatkeeperError
@@ -44,12 +47,27 @@ class Command(BaseCommand):
                 else system_scope(via="cli")
             )
             run = oneroster_import if opts["format"] == "oneroster" else csv_import
-            summary = run(
-                scope=scope,
-                path=opts["path"],
-                district_slug=opts["district"],
-                dry_run=opts["dry_run"],
+            # On a terminal, a progress bar on stderr (reading, checking, writing).
+            bar = Progress(
+                TextColumn("{task.description:<20}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=Console(file=sys.stderr),
+                disable=opts["json"] or not sys.stderr.isatty(),
             )
+            task = bar.add_task("starting", total=None)
+
+            def progress(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total or None)
+
+            with bar:
+                summary = run(
+                    scope=scope,
+                    path=opts["path"],
+                    district_slug=opts["district"],
+                    dry_run=opts["dry_run"],
+                    progress=progress,
+                )
         except SeatkeeperError as exc:
             if opts["json"]:
                 self.stdout.write(
