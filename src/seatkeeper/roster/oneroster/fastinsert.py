@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 from django.db import connection, models
@@ -28,6 +29,16 @@ def _constant(field: models.Field, now: dt.datetime) -> Any:  # type: ignore[typ
     else:
         raise ValueError(f"{field.model.__name__}.{field.name} needs a value")
     return field.get_db_prep_save(value, connection)
+
+
+def execute_batches(cur: Any, sql: str, rows: Iterable[Sequence[Any]], size: int = BATCH) -> int:
+    """`executemany` over `rows` a batch at a time (never the whole iterable in memory)."""
+    n = 0
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        cur.executemany(sql, chunk)
+        n += len(chunk)
+    return n
 
 
 def defaults(
@@ -77,18 +88,14 @@ def insert_rows(
             f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
             f"VALUES ({', '.join(['%s'] * len(columns))})"
         )
-        batch: list[tuple[Any, ...]] = []
-        for row in rows:
-            values = list(row)
-            for i in date_cols:
-                if values[i] is not None:
-                    values[i] = values[i].isoformat()
-            batch.append((*values, *consts))
-            if len(batch) >= BATCH:
-                cur.executemany(sql, batch)
-                n += len(batch)
-                batch = []
-        if batch:
-            cur.executemany(sql, batch)
-            n += len(batch)
+
+        def prepared() -> Iterable[tuple[Any, ...]]:
+            for row in rows:
+                values = list(row)
+                for i in date_cols:
+                    if values[i] is not None:
+                        values[i] = values[i].isoformat()
+                yield (*values, *consts)
+
+        n = execute_batches(cur, sql, prepared())
     return n

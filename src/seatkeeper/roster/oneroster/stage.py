@@ -26,9 +26,9 @@ from typing import Any
 import psycopg
 from django.db import connection, transaction
 
+from seatkeeper.roster.oneroster.fastinsert import execute_batches
 from seatkeeper.roster.oneroster.reader import Source, read_rows
 
-BATCH = 5000
 BOM = b"\xef\xbb\xbf"
 # What "trimmed" means, the same on both paths (Python's str.strip() would also take other
 # Unicode spaces; SQL cannot say that portably).
@@ -163,18 +163,7 @@ def _feed(
                 count += 1
         return count
     marks = ", ".join(["%s"] * (len(fields) + 2))
-    sql = f"INSERT INTO {st.table} ({names}) VALUES ({marks})"
-    batch: list[tuple[Any, ...]] = []
-    for t in tuples():
-        batch.append(t)
-        if len(batch) >= BATCH:
-            cur.executemany(sql, batch)
-            count += len(batch)
-            batch = []
-    if batch:
-        cur.executemany(sql, batch)
-        count += len(batch)
-    return count
+    return execute_batches(cur, f"INSERT INTO {st.table} ({names}) VALUES ({marks})", tuples())
 
 
 def _copy_raw(

@@ -167,7 +167,6 @@ class Dataset:
     broken: set[str] = field(default_factory=set)
     staged: dict[str, Staged] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
-    has_birth_dates: bool = False
 
     def dangling(self, ref: str, here: Any, known: Any, file: str) -> bool:
         return (
@@ -281,22 +280,21 @@ class Checker:
         self,
         where: str,
         params: Iterable[Any],
-        message: str | Callable[[tuple[Any, ...]], str],
+        message: str,
         column: str,
         value: str | None,
         *,
         refuse: bool = True,
-        extra: str = "",
     ) -> int:
         """Report each usable row matching `where`; refuse them (and reject their sourcedId)."""
         notes = self.ds.notes
-        cols = f"n, line, {value if value else 'NULL'}" + (f", {extra}" if extra else "")
+        cols = f"n, line, {value if value else 'NULL'}"
         sql = f"SELECT {cols} FROM {self.t} WHERE {self.usable} AND ({where}) ORDER BY n"
         found = 0
         for row in stream(sql, params):
             found += 1
             notes.error(
-                message if isinstance(message, str) else message(row),
+                message,
                 file=self.st.file,
                 line=row[1],
                 column=column,
@@ -877,7 +875,6 @@ def _births(ds: Dataset) -> None:
         "birth > %s", [today], "birthDate is in the future", "birthDate", "birth", refuse=False
     )
     c.refuse("birth > %s", [today], reject=False)
-    ds.has_birth_dates = ds.has("demographics.csv")
     ex("DROP TABLE IF EXISTS sk_birth")
     ex(
         f"CREATE TEMP TABLE sk_birth AS SELECT sid, birth FROM {st.table} "
@@ -1152,6 +1149,3 @@ def _fix_roles(ds: Dataset) -> None:
                 f"UPDATE sk_u SET kind = '{kind}' WHERE sid IN (SELECT u.sid FROM sk_u u "
                 f"JOIN sk_tally y ON y.user_sid = u.sid WHERE {where})"
             )
-
-
-ProgressFn = Callable[[str, int, int], None]
