@@ -171,3 +171,18 @@ def test_refused_import_into_an_existing_district_changes_nothing(db, tmp_path):
         AuditEntry.objects.count(),
     ) == counts
     assert Student.objects.get(sourced_id="u3").first_name == "Ana"
+
+
+def test_errors_are_listed_file_by_file_in_line_order(db, tmp_path):
+    """Each rule is its own query; the admin still reads the errors line by line."""
+    enrollments = (
+        FILES["enrollments.csv"]
+        + "e9,active,,c9,s1,u3,student,false,2026-13-01,\n"
+        + "e3,active,,c1,s1,u4,student,false,,\n"
+    )
+    exc = refused(tmp_path, **{"enrollments.csv": enrollments})
+    assert [(p.line, p.column) for p in exc.problems] == [
+        (9, "classSourcedId"),
+        (9, "beginDate"),
+        (10, "sourcedId"),
+    ]

@@ -81,6 +81,11 @@ def known_ids(district: District | None) -> Known:
 
 
 def refuse(notes: Notes, summary: dict[str, Any]) -> ImportRefused:
+    # Rules run one at a time; an admin reads the errors file by file, line by line.
+    files: dict[str | None, int] = {}
+    for p in notes.errors:
+        files.setdefault(p.file, len(files))
+    notes.errors.sort(key=lambda p: (files[p.file], p.line or 0))
     n = notes.error_count
     summary["errors"] = [p.as_dict() for p in notes.errors]
     summary["error_count"] = n
