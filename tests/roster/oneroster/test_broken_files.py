@@ -186,3 +186,13 @@ def test_errors_are_listed_file_by_file_in_line_order(db, tmp_path):
         (9, "beginDate"),
         (10, "sourcedId"),
     ]
+
+
+def test_a_sourcedid_too_long_to_store_is_an_error_not_a_crash(db, tmp_path):
+    long_id = "u" * 256
+    users = FILES["users.csv"] + f"{long_id},active,,true,s1,student,x,,Al,Long,,,,,,,09,\n"
+    orgs = FILES["orgs.csv"] + f"{'s' * 300},active,,Far School,school,,d1\n"
+    exc = refused(tmp_path, **{"users.csv": users, "orgs.csv": orgs})
+    assert ("users.csv", 8, "sourcedId", long_id) in where(exc)
+    assert ("orgs.csv", 5, "sourcedId", "s" * 300) in where(exc)
+    assert all("longer than 255" in p.message for p in exc.problems)

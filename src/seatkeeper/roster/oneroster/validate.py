@@ -58,6 +58,7 @@ OTHER_ROLES = {
 KNOWN_ROLES = TEACHER_ROLES | STUDENT_ROLES | ADMIN_ROLES | OTHER_ROLES
 STATUSES = {"", "active", "tobedeleted", "inactive"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SID_MAX = 255  # every sourced_id column holds up to 255 characters
 
 REQUIRED = {
     "orgs.csv": ["sourcedId", "name", "type"],
@@ -349,6 +350,15 @@ class Checker:
         file, key, t = self.st.file, self.key, self.t
         self.error_rows("sid = ''", [], "sourcedId is empty", key, None, refuse=False)
         self.refuse("sid = ''", [], reject=False)
+        self.error_rows(
+            f"length(sid) > {SID_MAX}",
+            [],
+            f"sourcedId is longer than {SID_MAX} characters",
+            key,
+            "sid",
+            refuse=False,
+        )
+        self.refuse(f"length(sid) > {SID_MAX}", [], reject=False)
         groups = (
             f"(SELECT sid, min(n) AS first FROM {t} WHERE sid <> '' GROUP BY sid "
             "HAVING count(*) > 1) g"
@@ -574,6 +584,15 @@ class _FileCheck:
         sid = row.get(self.key)
         if not sid:
             notes.error("sourcedId is empty", file=self.file, line=row.line, column=self.key)
+            return None
+        if len(sid) > SID_MAX:
+            notes.error(
+                f"sourcedId is longer than {SID_MAX} characters",
+                file=self.file,
+                line=row.line,
+                column=self.key,
+                value=sid,
+            )
             return None
         if sid in self.seen:
             notes.error(
