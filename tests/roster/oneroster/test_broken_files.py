@@ -190,9 +190,13 @@ def test_errors_are_listed_file_by_file_in_line_order(db, tmp_path):
 
 def test_a_sourcedid_too_long_to_store_is_an_error_not_a_crash(db, tmp_path):
     long_id = "u" * 256
-    users = FILES["users.csv"] + f"{long_id},active,,true,s1,student,x,,Al,Long,,,,,,,09,\n"
+    row = f"{long_id},active,,true,s1,student,x,,Al,Long,,,,,,,09,\n"
+    users = FILES["users.csv"] + row + row  # twice: still one error per row, no duplicate
     orgs = FILES["orgs.csv"] + f"{'s' * 300},active,,Far School,school,,d1\n"
     exc = refused(tmp_path, **{"users.csv": users, "orgs.csv": orgs})
-    assert ("users.csv", 8, "sourcedId", long_id) in where(exc)
+    assert [w for w in where(exc) if w[0] == "users.csv"] == [
+        ("users.csv", 8, "sourcedId", long_id),
+        ("users.csv", 9, "sourcedId", long_id),
+    ]
     assert ("orgs.csv", 5, "sourcedId", "s" * 300) in where(exc)
     assert all("longer than 255" in p.message for p in exc.problems)

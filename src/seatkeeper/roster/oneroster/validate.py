@@ -360,8 +360,8 @@ class Checker:
         )
         self.refuse(f"length(sid) > {SID_MAX}", [], reject=False)
         groups = (
-            f"(SELECT sid, min(n) AS first FROM {t} WHERE sid <> '' GROUP BY sid "
-            "HAVING count(*) > 1) g"
+            f"(SELECT sid, min(n) AS first FROM {t} WHERE sid <> '' AND {self.usable} "
+            "GROUP BY sid HAVING count(*) > 1) g"
         )
         found = 0
         for _, line, sid, first in stream(
@@ -585,23 +585,15 @@ class _FileCheck:
         if not sid:
             notes.error("sourcedId is empty", file=self.file, line=row.line, column=self.key)
             return None
-        if len(sid) > SID_MAX:
-            notes.error(
-                f"sourcedId is longer than {SID_MAX} characters",
-                file=self.file,
-                line=row.line,
-                column=self.key,
-                value=sid,
-            )
-            return None
-        if sid in self.seen:
-            notes.error(
-                f"duplicate sourcedId (first on line {self.seen[sid]})",
-                file=self.file,
-                line=row.line,
-                column=self.key,
-                value=sid,
-            )
+        unusable = (
+            f"sourcedId is longer than {SID_MAX} characters"
+            if len(sid) > SID_MAX
+            else f"duplicate sourcedId (first on line {self.seen[sid]})"
+            if sid in self.seen
+            else None
+        )
+        if unusable:
+            notes.error(unusable, file=self.file, line=row.line, column=self.key, value=sid)
             return None
         self.seen[sid] = row.line
         status = row.get("status").lower()
