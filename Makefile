@@ -32,6 +32,7 @@ test: install browser
 	@mkdir -p var
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports
 	$(BIN)/python -m seatkeeper makemigrations --check --dry-run >/dev/null || { echo "Model changes without a migration: run '$(BIN)/seatkeeper makemigrations'"; exit 1; }
 	$(BIN)/pytest $(PYTEST_ARGS)
 

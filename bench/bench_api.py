@@ -105,11 +105,12 @@ def main() -> int:
     from django.test import Client
 
     from seatkeeper.api.services import token_create
-    from seatkeeper.licensing.selectors import usage_for_district
     from seatkeeper.orgs import services as orgs
     from seatkeeper.orgs.models import District, Role
-    from seatkeeper.orgs.scoping import scope_for_user, students_visible, system_scope
+    from seatkeeper.orgs.scoping import system_scope
     from seatkeeper.roster.models import Student
+    from seatkeeper.roster.scoping import scope_for_user, students_visible
+    from seatkeeper.seats.selectors import usage_for_district
 
     slug = f"bench-api-{args.students // 1000}k"
     district = District.objects.filter(slug=slug).first()

@@ -52,9 +52,9 @@ def _shape(district: Any, rng: random.Random) -> list[int]:
     """Exactly OVER schools over capacity; the rest with a thin margin; 100 pool seats free."""
     from django.db import transaction
 
-    from seatkeeper.licensing.models import Allocation, Purchase
-    from seatkeeper.licensing.selectors import school_purchased_by_school, today, used_by_school
     from seatkeeper.orgs.models import Product, School
+    from seatkeeper.seats.models import Allocation, Purchase
+    from seatkeeper.seats.selectors import school_purchased_by_school, today, used_by_school
 
     core = Product.objects.get(district=district, code="core")
     used = used_by_school(district_id=district.pk, product_id=core.pk)

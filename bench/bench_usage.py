@@ -54,7 +54,7 @@ SELECT c.school_id AS school_id, COUNT(DISTINCT e.student_id) AS n
 FROM roster_enrollment e
 JOIN roster_classroom c ON c.id = e.classroom_id
 JOIN roster_teacher t ON t.id = c.primary_teacher_id
-JOIN licensing_teacheraccess a ON a.teacher_id = t.id
+JOIN seats_teacheraccess a ON a.teacher_id = t.id
 JOIN roster_student s ON s.id = e.student_id
 WHERE {licensed} AND s.deleted_at IS NULL {school}
 GROUP BY c.school_id
@@ -65,7 +65,7 @@ SELECT school_id, COUNT(*) AS n FROM (
   SELECT DISTINCT c.school_id AS school_id, e.student_id AS student_id
   FROM roster_classroom c
   JOIN roster_teacher t ON t.id = c.primary_teacher_id
-  JOIN licensing_teacheraccess a ON a.teacher_id = t.id
+  JOIN seats_teacheraccess a ON a.teacher_id = t.id
   JOIN roster_enrollment e ON e.classroom_id = c.id
   JOIN roster_student s ON s.id = e.student_id
   WHERE {licensed} AND s.deleted_at IS NULL {school}
@@ -77,7 +77,7 @@ SELECT c.school_id AS school_id, COUNT(DISTINCT e.student_id) AS n
 FROM roster_classroom c
 JOIN roster_enrollment e ON e.classroom_id = c.id
 WHERE c.district_id = %(d)s AND c.status = 'active' AND c.deleted_at IS NULL {school}
-  AND EXISTS (SELECT 1 FROM roster_teacher t JOIN licensing_teacheraccess a
+  AND EXISTS (SELECT 1 FROM roster_teacher t JOIN seats_teacheraccess a
               ON a.teacher_id = t.id AND a.product_id = %(p)s AND a."on" {true}
               WHERE t.id = c.primary_teacher_id AND t.deleted_at IS NULL)
   AND EXISTS (SELECT 1 FROM roster_student s WHERE s.id = e.student_id AND s.deleted_at IS NULL)
@@ -87,13 +87,13 @@ GROUP BY c.school_id
 DISTRICT = """
 WITH used AS ({used}),
 bought AS (
-  SELECT school_id, SUM(seats) AS n FROM licensing_purchase
+  SELECT school_id, SUM(seats) AS n FROM seats_purchase
   WHERE district_id = %(d)s AND product_id = %(p)s AND deleted_at IS NULL
     AND starts_on <= %(on)s AND ends_on >= %(on)s
   GROUP BY school_id)
 SELECT sc.id, sc.name, sc.sourced_id, COALESCE(al.seats, 0), COALESCE(b.n, 0), COALESCE(u.n, 0)
 FROM orgs_school sc
-LEFT JOIN licensing_allocation al ON al.school_id = sc.id AND al.product_id = %(p)s
+LEFT JOIN seats_allocation al ON al.school_id = sc.id AND al.product_id = %(p)s
 LEFT JOIN bought b ON b.school_id = sc.id
 LEFT JOIN used u ON u.school_id = sc.id
 WHERE sc.district_id = %(d)s AND sc.deleted_at IS NULL
@@ -103,10 +103,10 @@ SELECT NULL, NULL, NULL, 0, COALESCE((SELECT n FROM bought WHERE school_id IS NU
 
 SCHOOL = """
 SELECT
-  (SELECT COALESCE(SUM(seats), 0) FROM licensing_purchase
+  (SELECT COALESCE(SUM(seats), 0) FROM seats_purchase
    WHERE district_id = %(d)s AND product_id = %(p)s AND school_id = %(s)s
      AND deleted_at IS NULL AND starts_on <= %(on)s AND ends_on >= %(on)s),
-  (SELECT COALESCE(MAX(seats), 0) FROM licensing_allocation
+  (SELECT COALESCE(MAX(seats), 0) FROM seats_allocation
    WHERE district_id = %(d)s AND school_id = %(s)s AND product_id = %(p)s),
   (SELECT COALESCE(SUM(n), 0) FROM ({used}) u)
 """
@@ -150,9 +150,9 @@ def child(students: int, runs: int, seed: int) -> dict[str, Any]:
     setup_django()
     from django.db import connection
 
-    from seatkeeper.licensing.selectors import today, usage_for_district, usage_for_school
     from seatkeeper.orgs.models import District, Product, School
     from seatkeeper.orgs.scoping import system_scope
+    from seatkeeper.seats.selectors import today, usage_for_district, usage_for_school
 
     slug = f"bench-{students}-s{seed}"
     district = District.objects.filter(slug=slug).first()

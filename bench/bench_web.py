@@ -70,7 +70,7 @@ def main() -> int:
     client = Client()
     client.force_login(user)
     base = f"/schools/{school.pk}/students/"
-    from seatkeeper.orgs.scoping import scope_for_user
+    from seatkeeper.roster.scoping import scope_for_user
     from seatkeeper.roster.selectors import students_at_school
 
     n_students = students_at_school(scope=scope_for_user(user), school=school).count()
@@ -102,8 +102,8 @@ def main() -> int:
         print(
             f"  {label:<20} median {med:6.1f} ms  max {worst:6.1f} ms  {len(q):2d} queries  {'ok' if ok else 'SLOW'}"
         )
-    from seatkeeper.licensing.selectors import default_product
     from seatkeeper.roster.selectors import student_page
+    from seatkeeper.seats.selectors import default_product
 
     scope = scope_for_user(user)
     product = default_product(district.pk)

@@ -233,10 +233,9 @@ def generate_district(  # noqa: C901 - one linear recipe reads best in one place
 
     from seatkeeper.audit import actions
     from seatkeeper.audit.services import audit_record
-    from seatkeeper.licensing.models import Allocation, Purchase, TeacherAccess
     from seatkeeper.orgs.models import District, Product, School
     from seatkeeper.orgs.scoping import system_scope
-    from seatkeeper.orgs.services import district_create, product_create
+    from seatkeeper.orgs.services import district_create
     from seatkeeper.roster.models import (
         Classroom,
         ClassroomTeacher,
@@ -246,6 +245,8 @@ def generate_district(  # noqa: C901 - one linear recipe reads best in one place
         Teacher,
         Term,
     )
+    from seatkeeper.seats.models import Allocation, Purchase, TeacherAccess
+    from seatkeeper.seats.services import product_create
 
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -413,7 +414,7 @@ def generate_district(  # noqa: C901 - one linear recipe reads best in one place
             teachers,
         )  # fmt: skip
         w.insert(
-            "licensing_teacheraccess",
+            "seats_teacheraccess",
             ["district_id", "teacher_id", "product_id", "on", "changed_at"],
             access,
         )
@@ -506,7 +507,7 @@ def generate_district(  # noqa: C901 - one linear recipe reads best in one place
     # Fresh statistics (and, outside a transaction, the visibility map that index-only scans
     # need), as autovacuum would have them on a live database.
     tables = ["roster_enrollment", "roster_classroom", "roster_student", "roster_teacher",
-              "licensing_teacheraccess", "roster_studentactivity"]  # fmt: skip
+              "seats_teacheraccess", "roster_studentactivity"]  # fmt: skip
     with w.connection.cursor() as c:
         if not w.pg:
             c.execute("ANALYZE")
@@ -524,8 +525,8 @@ def _delete_district(district: Any) -> None:
 
     tables = [
         "roster_studentactivity", "roster_enrollment", "roster_classroomteacher",
-        "licensing_teacheraccess", "roster_classroom", "roster_student", "roster_teacher",
-        "licensing_allocation", "licensing_purchase", "licensing_enforcement", "roster_term",
+        "seats_teacheraccess", "roster_classroom", "roster_student", "roster_teacher",
+        "seats_allocation", "seats_purchase", "seats_enforcement", "roster_term",
     ]  # fmt: skip
     with transaction.atomic(), connection.cursor() as c:
         for t in tables:

@@ -14,12 +14,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from seatkeeper.licensing import services as lic
 from seatkeeper.orgs import services as orgs
 from seatkeeper.orgs.models import District, Product, Role, School
-from seatkeeper.orgs.scoping import Scope, scope_for_user, system_scope
+from seatkeeper.orgs.scoping import Scope, system_scope
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Classroom, Student, Teacher, Term
+from seatkeeper.roster.scoping import scope_for_user
+from seatkeeper.seats import services as lic
 
 PASSWORD = "correct-horse-battery"
 
@@ -136,7 +137,7 @@ def make_users(world: DistrictWorld) -> dict[str, Any]:
             district=world.district,
             school_ids=[world.schools[0].pk],
         ),
-        "teacher": orgs.user_create(
+        "teacher": roster.user_create(
             scope=scope,
             username=f"{slug}-t",
             password=PASSWORD,

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from seatkeeper.demo import maple_valley
 from seatkeeper.orgs.models import District, Membership, School
-from seatkeeper.orgs.scoping import scope_for_user
+from seatkeeper.roster.scoping import scope_for_user
 from tests.conftest import FAST_HASHERS
 
 CONTRACT = {"district", "product", "on", "purchased", "allocated", "unallocated", "used", "schools"}

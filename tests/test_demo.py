@@ -20,10 +20,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from seatkeeper.demo import maple_valley
-from seatkeeper.licensing.models import TeacherAccess
-from seatkeeper.licensing.selectors import seat_holders, usage_for_district, used_by_school
 from seatkeeper.orgs.models import District, Product, School
-from seatkeeper.orgs.scoping import scope_for_user, system_scope
+from seatkeeper.orgs.scoping import system_scope
 from seatkeeper.roster.models import (
     Classroom,
     ClassroomStatus,
@@ -32,6 +30,9 @@ from seatkeeper.roster.models import (
     StudentActivity,
     Teacher,
 )
+from seatkeeper.roster.scoping import scope_for_user
+from seatkeeper.seats.models import TeacherAccess
+from seatkeeper.seats.selectors import seat_holders, usage_for_district, used_by_school
 from tests.conftest import FAST_HASHERS
 
 

@@ -54,7 +54,9 @@ INSTALLED_APPS = [
     "seatkeeper.audit",
     "seatkeeper.orgs",
     "seatkeeper.roster",
-    "seatkeeper.licensing",
+    "seatkeeper.licensing",  # migrations only: hands its tables to seats
+    "seatkeeper.seats",
+    "seatkeeper.cli",
     "seatkeeper.dedup",
     "seatkeeper.fixes",
     "seatkeeper.api",

@@ -19,11 +19,11 @@ import pytest
 from seatkeeper.audit.models import AuditEntry
 from seatkeeper.dedup import services as dedup
 from seatkeeper.fixes import services as fixes
-from seatkeeper.licensing import services as lic
-from seatkeeper.licensing.models import Purchase
 from seatkeeper.orgs import services as orgs
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Enrollment
+from seatkeeper.seats import services as lic
+from seatkeeper.seats.models import Purchase
 from tests.api.conftest import Api, api_as
 from tests.api.routes import WRITE_METHODS, api_routes, fill
 from tests.factories import DistrictWorld, sys_scope, today

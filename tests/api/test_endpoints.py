@@ -10,8 +10,8 @@ from io import StringIO
 from django.core.management import call_command
 
 from seatkeeper.audit.models import AuditEntry
-from seatkeeper.licensing.models import Allocation, Purchase, TeacherAccess
 from seatkeeper.roster.models import Classroom, Enrollment, Student
+from seatkeeper.seats.models import Allocation, Purchase, TeacherAccess
 from tests.api.conftest import Api, api_as
 from tests.audit.dbstate import db_state
 from tests.factories import DistrictWorld, today

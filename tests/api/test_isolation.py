@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from seatkeeper.audit.models import AuditEntry
-from seatkeeper.licensing.models import Allocation, Purchase, TeacherAccess
 from seatkeeper.orgs.models import District, School
 from seatkeeper.roster.models import Classroom, Enrollment, Student, StudentActivity, Teacher
+from seatkeeper.seats.models import Allocation, Purchase, TeacherAccess
 from tests.api.conftest import api_as
 from tests.api.routes import api_routes, fill
 from tests.factories import DistrictWorld

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-APPS = ("orgs", "roster", "licensing", "audit", "dedup", "fixes")
+APPS = ("orgs", "roster", "seats", "audit", "dedup", "fixes")
 
 
 def _tables() -> list[tuple[str, str]]:

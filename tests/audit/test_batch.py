@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from seatkeeper.audit.models import AuditEntry
 from seatkeeper.audit.services import audit_batch
-from seatkeeper.licensing.services import allocation_set
+from seatkeeper.seats.services import allocation_set
 from tests.factories import DistrictWorld
 
 

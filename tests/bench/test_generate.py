@@ -12,11 +12,11 @@ from collections import defaultdict
 import pytest
 
 from bench.generate import generate_district
-from seatkeeper.licensing.models import Allocation, Purchase, TeacherAccess
-from seatkeeper.licensing.selectors import usage_for_district, usage_for_school
 from seatkeeper.orgs.models import Product, School
 from seatkeeper.orgs.scoping import system_scope
 from seatkeeper.roster.models import Classroom, ClassroomTeacher, Enrollment, Student, Teacher
+from seatkeeper.seats.models import Allocation, Purchase, TeacherAccess
+from seatkeeper.seats.selectors import usage_for_district, usage_for_school
 
 TODAY = dt.date(2026, 11, 28)
 

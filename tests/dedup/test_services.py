@@ -21,8 +21,6 @@ from seatkeeper.dedup.services import (
     teachers_merge_undo,
 )
 from seatkeeper.errors import Conflict, Forbidden, NotFound
-from seatkeeper.licensing.models import TeacherAccess
-from seatkeeper.licensing.selectors import used_by_school
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import (
     ActivityKind,
@@ -33,6 +31,8 @@ from seatkeeper.roster.models import (
     StudentActivity,
     Teacher,
 )
+from seatkeeper.seats.models import TeacherAccess
+from seatkeeper.seats.selectors import used_by_school
 from tests.factories import DistrictWorld, sys_scope
 
 DOB = dt.date(2014, 3, 5)
@@ -301,8 +301,8 @@ def test_teachers_merge_moves_classrooms_and_access_then_undo(world_a: DistrictW
 
 def test_undo_refused_in_hard_mode_when_the_freed_seat_was_reused(world_a: DistrictWorld) -> None:
     """A merge frees a seat; someone takes it; undoing would overfill a hard school: refused."""
-    from seatkeeper.licensing import services as lic
-    from seatkeeper.licensing.errors import CapacityExceeded
+    from seatkeeper.seats import services as lic
+    from seatkeeper.seats.errors import CapacityExceeded
 
     kath, kate = kate_pair(world_a)
     scope = sys_scope(world_a.district)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from seatkeeper.licensing.models import Allocation, TeacherAccess
 from seatkeeper.roster.models import Classroom, Enrollment, Student, StudentActivity
+from seatkeeper.seats.models import Allocation, TeacherAccess
 
 
 def state(district_id: int) -> dict[str, Any]:

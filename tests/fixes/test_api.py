@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.test import Client
 
-from seatkeeper.licensing import services as lic
 from seatkeeper.roster import services as roster
+from seatkeeper.seats import services as lic
 from tests.factories import DistrictWorld, sys_scope
 
 KEYS = {"id", "district", "product", "schools", "steps", "unresolved", "status"}

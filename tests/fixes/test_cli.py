@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from seatkeeper.licensing import services as lic
+from seatkeeper.seats import services as lic
 from tests.factories import DistrictWorld, sys_scope
 
 

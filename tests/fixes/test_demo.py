@@ -6,9 +6,9 @@ import pytest
 
 from seatkeeper.demo import maple_valley
 from seatkeeper.fixes import services
-from seatkeeper.licensing.selectors import usage_for_district
 from seatkeeper.orgs.models import Product
 from seatkeeper.orgs.scoping import system_scope
+from seatkeeper.seats.selectors import usage_for_district
 from tests.fixes.snapshots import state
 
 

@@ -20,11 +20,11 @@ from seatkeeper.errors import Forbidden, NotFound
 from seatkeeper.fixes import services
 from seatkeeper.fixes.models import FixPlan, PlanStatus
 from seatkeeper.fixes.selectors import get_fix_plan_for
-from seatkeeper.licensing import services as lic
-from seatkeeper.licensing.selectors import usage_for_district
 from seatkeeper.orgs.models import Product, School
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Classroom, Enrollment, Student
+from seatkeeper.seats import services as lic
+from seatkeeper.seats.selectors import usage_for_district
 from tests.factories import DistrictWorld, make_district, sys_scope, today
 from tests.fixes.snapshots import state
 
@@ -239,7 +239,7 @@ def test_undo_puts_enrollments_back_with_the_same_ids(world_a: DistrictWorld) ->
 def test_hard_mode_apply_works_and_undo_that_would_overallocate_is_refused(
     world_a: DistrictWorld,
 ) -> None:
-    from seatkeeper.licensing.errors import CapacityExceeded
+    from seatkeeper.seats.errors import CapacityExceeded
 
     w = world_a
     scope = sys_scope(w.district)

@@ -8,8 +8,8 @@ import re
 from django.test import Client
 
 from seatkeeper.fixes.models import FixPlan, PlanStatus
-from seatkeeper.licensing import services as lic
-from seatkeeper.licensing.selectors import used_by_school
+from seatkeeper.seats import services as lic
+from seatkeeper.seats.selectors import used_by_school
 from seatkeeper.web.context import school_header
 from tests.factories import DistrictWorld, sys_scope
 

@@ -19,14 +19,17 @@ from django.utils import timezone
 
 from seatkeeper.audit import actions
 from seatkeeper.errors import Forbidden, NotFound
-from seatkeeper.licensing import selectors as sel
-from seatkeeper.licensing import services as lic
-from seatkeeper.licensing.models import Purchase
 from seatkeeper.orgs import scoping
 from seatkeeper.orgs import services as orgs
 from seatkeeper.orgs.models import District, Product, School
+from seatkeeper.roster import scoping as rscoping
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Classroom, Enrollment, Student, Teacher, Term
+from seatkeeper.roster.services import access_set
+from seatkeeper.seats import selectors as sel
+from seatkeeper.seats import services as lic
+from seatkeeper.seats.models import Purchase
+from seatkeeper.seats.services import product_create
 from tests.audit.dbstate import audit_since, db_state, last_audit_id
 from tests.factories import DistrictWorld, sys_scope, today
 
@@ -102,7 +105,7 @@ DISTRICT_LEVEL: dict[str, Attempt] = {
     "get_district_for": lambda s, t: scoping.get_district_for(s, t.district.pk),
     "district_for": lambda s, t: scoping.district_for(s, t.district.slug),
     "get_product_for": lambda s, t: scoping.get_product_for(s, t.product.pk),
-    "get_purchase_for": lambda s, t: scoping.get_purchase_for(s, t.purchase.pk),
+    "get_purchase_for": lambda s, t: sel.get_purchase_for(s, t.purchase.pk),
     "usage_for_district": lambda s, t: sel.usage_for_district(
         scope=s, district=t.district, product=t.product
     ),
@@ -118,7 +121,7 @@ DISTRICT_LEVEL: dict[str, Attempt] = {
     "district_settings_update": lambda s, t: orgs.district_settings_update(
         scope=s, district=t.district, teachers_may_create_students=False
     ),
-    "product_create": lambda s, t: orgs.product_create(
+    "product_create": lambda s, t: product_create(
         scope=s, district=t.district, code="sneaky", name="Sneaky"
     ),
     "product_update": lambda s, t: orgs.product_update(scope=s, product=t.product, name="X"),
@@ -145,10 +148,10 @@ DISTRICT_LEVEL: dict[str, Attempt] = {
 # School-level: objects of one school (tried against B and against school A2).
 SCHOOL_LEVEL: dict[str, Attempt] = {
     "get_school_for": lambda s, t: scoping.get_school_for(s, t.school.pk),
-    "get_classroom_for": lambda s, t: scoping.get_classroom_for(s, t.classroom.pk),
-    "get_teacher_for": lambda s, t: scoping.get_teacher_for(s, t.teacher.pk),
-    "get_student_for": lambda s, t: scoping.get_student_for(s, t.student.pk),
-    "get_term_for": lambda s, t: scoping.get_term_for(s, t.term.pk),
+    "get_classroom_for": lambda s, t: rscoping.get_classroom_for(s, t.classroom.pk),
+    "get_teacher_for": lambda s, t: rscoping.get_teacher_for(s, t.teacher.pk),
+    "get_student_for": lambda s, t: rscoping.get_student_for(s, t.student.pk),
+    "get_term_for": lambda s, t: rscoping.get_term_for(s, t.term.pk),
     "get_enrollment_for": lambda s, t: roster.get_enrollment_for(s, t.enrollment.pk),
     "usage_for_school": lambda s, t: sel.usage_for_school(
         scope=s, school=t.school, product=t.product
@@ -160,9 +163,7 @@ SCHOOL_LEVEL: dict[str, Attempt] = {
     "allocation_move": lambda s, t: lic.allocation_move(
         scope=s, product=t.product, from_school=t.school, to_school=t.other_school, seats=1
     ),
-    "access_set": lambda s, t: lic.access_set(
-        scope=s, teacher=t.teacher, product=t.product, on=False
-    ),
+    "access_set": lambda s, t: access_set(scope=s, teacher=t.teacher, product=t.product, on=False),
     "school_update_name": lambda s, t: orgs.school_update(scope=s, school=t.school, name="X"),
     "school_update_setting": lambda s, t: orgs.school_update(
         scope=s, school=t.school, teachers_may_create_students=False
@@ -263,7 +264,7 @@ def test_no_school_role_of_a1_reaches_school_a2(world_a: DistrictWorld, role: st
 def test_operator_bound_to_b_does_not_reach_a(
     world_a: DistrictWorld, world_b: DistrictWorld, operator: Any
 ) -> None:
-    op_b, _ = scoping.district_for(scoping.scope_for_user(operator, via="test"), "b")
+    op_b, _ = scoping.district_for(rscoping.scope_for_user(operator, via="test"), "b")
     t = target_b(world_b, world_a)  # "other" = A, seen from B
     t.own_classroom = world_b.classrooms[0]
     attempts = {**DISTRICT_LEVEL, **SCHOOL_LEVEL}
@@ -275,9 +276,9 @@ def test_school_admin_still_works_in_own_school(world_a: DistrictWorld) -> None:
     """The same calls succeed in scope, so the refusals above are about scope, not breakage."""
     w = world_a
     sa = w.scope("school_admin")
-    assert scoping.get_classroom_for(sa, w.classrooms[0].pk) == w.classrooms[0]
-    assert scoping.get_student_for(sa, w.students[0].pk) == w.students[0]
-    lic.access_set(scope=sa, teacher=w.teachers[1], product=w.product, on=False)
+    assert rscoping.get_classroom_for(sa, w.classrooms[0].pk) == w.classrooms[0]
+    assert rscoping.get_student_for(sa, w.students[0].pk) == w.students[0]
+    access_set(scope=sa, teacher=w.teachers[1], product=w.product, on=False)
     roster.classroom_archive(scope=sa, classroom=w.classrooms[0])
     assert sel.usage_for_school(scope=sa, school=w.schools[0], product=w.product).used == 0
 
@@ -290,7 +291,7 @@ def test_a_student_enrolled_in_a2_becomes_visible_to_a1_only_through_a1(
         scope=sys_scope(w.district), student=w.students[6], classroom=w.classrooms[0]
     )
     sa = w.scope("school_admin")
-    assert scoping.get_student_for(sa, w.students[6].pk) == w.students[6]
+    assert rscoping.get_student_for(sa, w.students[6].pk) == w.students[6]
     before = db_state()
     effect = roster.student_unenroll(scope=sa, student=w.students[6])
     # Un-enrolled from A1 only: the A2 enrollment is outside the school admin's scope.
@@ -344,14 +345,14 @@ def test_unknown_and_foreign_ids_give_the_same_answer(
     absent = Student.objects.order_by("-pk").first().pk + 1000
     for pk in (absent, world_b.students[0].pk, "nope", None):
         with pytest.raises(NotFound) as exc:
-            scoping.get_student_for(da, pk)
+            rscoping.get_student_for(da, pk)
         assert exc.value.message.startswith("No student")
 
 
 def test_operator_reaches_every_district(
     world_a: DistrictWorld, world_b: DistrictWorld, operator: Any
 ) -> None:
-    op = scoping.scope_for_user(operator, via="test")
+    op = rscoping.scope_for_user(operator, via="test")
     op_b, district = scoping.district_for(op, "b")
     assert district == world_b.district
     usage = sel.usage_for_district(scope=op_b, district=district)

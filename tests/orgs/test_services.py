@@ -9,10 +9,13 @@ from django.contrib.auth import get_user_model
 
 from seatkeeper.audit import actions
 from seatkeeper.errors import Conflict, Forbidden, InvalidInput
-from seatkeeper.licensing.models import Allocation, TeacherAccess
 from seatkeeper.orgs import services as orgs
 from seatkeeper.orgs.models import District, Membership, Product, Role
-from seatkeeper.orgs.scoping import scope_for_user
+from seatkeeper.roster import services as roster
+from seatkeeper.roster.scoping import scope_for_user
+from seatkeeper.seats.models import Allocation, TeacherAccess
+from seatkeeper.seats.selectors import usage_for_district
+from seatkeeper.seats.services import product_create
 from tests.audit.dbstate import audit_since, db_state, last_audit_id
 from tests.factories import DistrictWorld, sys_scope
 
@@ -108,13 +111,16 @@ def test_school_admin_may_not_change_district_settings(world_a: DistrictWorld) -
     assert db_state() == before
 
 
-def test_school_create_gets_a_zero_allocation_per_product(world_a: DistrictWorld) -> None:
+def test_school_create_starts_with_no_seats(world_a: DistrictWorld) -> None:
+    """A new school has no allocation until a district admin gives it seats (R7): its usage
+    row says capacity 0, used 0."""
     w = world_a
     since = last_audit_id()
     s = orgs.school_create(scope=w.scope("district_admin"), district=w.district, name="New")
-    assert list(Allocation.objects.filter(school=s).values_list("product__code", "seats")) == [
-        ("core", 0)
-    ]
+    assert not Allocation.objects.filter(school=s).exists()
+    usage = usage_for_district(scope=w.scope("district_admin"), district=w.district)
+    row = next(r for r in usage.schools if r.id == s.pk)
+    assert (row.allocated, row.capacity, row.used) == (0, 0, 0)
     one_audit(since, actions.SCHOOL_CREATED, w.users["district_admin"])
 
 
@@ -166,16 +172,16 @@ def test_product_create_gives_every_teacher_access_per_setting(
     w = world_a
     da = w.scope("district_admin")
     orgs.district_settings_update(scope=da, district=w.district, new_teacher_access=setting)
-    ela = orgs.product_create(scope=da, district=w.district, code="ela", name="ELA")
+    ela = product_create(scope=da, district=w.district, code="ela", name="ELA")
     assert set(TeacherAccess.objects.filter(product=ela).values_list("on", flat=True)) == {setting}
     assert TeacherAccess.objects.filter(product=ela).count() == len(w.teachers)
-    assert Allocation.objects.filter(product=ela).count() == 2
+    assert not Allocation.objects.filter(product=ela).exists()  # no seats until allocated
 
 
 def test_product_create_refuses_a_taken_code(world_a: DistrictWorld) -> None:
     before = db_state()
     with pytest.raises(Conflict):
-        orgs.product_create(
+        product_create(
             scope=world_a.scope("district_admin"), district=world_a.district, code="core", name="X"
         )
     assert db_state() == before
@@ -193,7 +199,7 @@ def test_product_create_refuses_a_taken_code(world_a: DistrictWorld) -> None:
 def test_district_admin_creates_each_role(world_a: DistrictWorld, role: str, extra: dict) -> None:
     w = world_a
     since = last_audit_id()
-    user = orgs.user_create(
+    user = roster.user_create(
         scope=w.scope("district_admin"),
         username=f"new-{role}",
         password="a-long-passphrase",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from seatkeeper.licensing import services as lic
-from seatkeeper.licensing.selectors import usage_for_school
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.selectors import classroom_rows, student_page, teacher_seats
+from seatkeeper.roster.services import access_set
+from seatkeeper.seats.selectors import usage_for_school
 from tests.factories import sys_scope
 
 
@@ -22,7 +22,7 @@ def test_r4_freed_if_off_counts_students_in_no_other_licensed_classroom(world_a)
     rows = {r.teacher.pk: r for r in teacher_seats(scope=scope, school=school, product=product)}
     assert (rows[t0.pk].seats_held, rows[t0.pk].freed_if_off, rows[t0.pk].classrooms) == (3, 2, 1)
     before = usage_for_school(scope=scope, school=school, product=product).used
-    lic.access_set(scope=scope, teacher=t0, product=product, on=False)
+    access_set(scope=scope, teacher=t0, product=product, on=False)
     after = usage_for_school(scope=scope, school=school, product=product).used
     assert before - after == 2
     rows = {r.teacher.pk: r for r in teacher_seats(scope=scope, school=school, product=product)}

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from seatkeeper.audit import actions
 from seatkeeper.errors import Conflict, Forbidden, InvalidInput
-from seatkeeper.licensing.models import TeacherAccess
-from seatkeeper.licensing.selectors import used_by_school
 from seatkeeper.orgs import services as orgs
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Classroom, Enrollment, Student, StudentActivity
+from seatkeeper.seats.models import TeacherAccess
+from seatkeeper.seats.selectors import used_by_school
 from tests.audit.dbstate import audit_since, db_state, last_audit_id
 from tests.factories import DistrictWorld
 

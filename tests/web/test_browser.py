@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from seatkeeper.licensing.selectors import usage_for_school
 from seatkeeper.roster.models import Classroom, Student
+from seatkeeper.seats.selectors import usage_for_school
 from tests.factories import PASSWORD, make_world, sys_scope
 
 CHROMIUM = "/usr/bin/chromium"

@@ -6,10 +6,10 @@ from __future__ import annotations
 from django.contrib.messages import get_messages
 
 from seatkeeper.audit.models import AuditEntry
-from seatkeeper.licensing.models import Allocation, TeacherAccess
-from seatkeeper.licensing.selectors import usage_for_school
 from seatkeeper.orgs.models import District
 from seatkeeper.roster.models import Classroom, Enrollment, Student
+from seatkeeper.seats.models import Allocation, TeacherAccess
+from seatkeeper.seats.selectors import usage_for_school
 from tests.factories import PASSWORD, sys_scope
 from tests.web.conftest import client_for
 
@@ -414,7 +414,7 @@ def test_teacher_refused_creating_students_when_setting_is_off(world_a, teacher_
 
 
 def test_teacher_refused_by_hard_enforcement(world_a, teacher_client) -> None:  # type: ignore[no-untyped-def]
-    from seatkeeper.licensing import services as lic
+    from seatkeeper.seats import services as lic
 
     scope = sys_scope(world_a.district)
     lic.allocation_set(scope=scope, school=world_a.schools[0], product=world_a.product, seats=6)

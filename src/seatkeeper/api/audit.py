@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from seatkeeper.api.common import ERRORS, Date, PageParams, page_of, paginate, scope_from_request
-from seatkeeper.audit.selectors import AuditFilters, audit_entries
+from seatkeeper.audit.selectors import AuditFilters
+from seatkeeper.orgs.selectors import audit_log as audit_entries
 
 router = Router(tags=["audit"])
 

@@ -19,14 +19,14 @@ from seatkeeper.api.common import (
     scope_from_request,
 )
 from seatkeeper.api.filters import ListQuery, apply_common
-from seatkeeper.orgs.scoping import (
+from seatkeeper.orgs.scoping import get_school_for
+from seatkeeper.roster.models import Classroom
+from seatkeeper.roster.scoping import (
     classrooms_visible,
     get_classroom_for,
-    get_school_for,
     get_teacher_for,
     get_term_for,
 )
-from seatkeeper.roster.models import Classroom
 from seatkeeper.roster.services import classrooms as services
 
 router = Router(tags=["classrooms"])

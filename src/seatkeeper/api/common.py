@@ -22,7 +22,8 @@ from pydantic import BeforeValidator, StrictBool, StrictInt, create_model, model
 from seatkeeper.api.errors import ProblemOut
 from seatkeeper.errors import NotFound
 from seatkeeper.orgs.models import District, Role
-from seatkeeper.orgs.scoping import Scope, district_for, scope_for_user
+from seatkeeper.orgs.scoping import Scope, district_for
+from seatkeeper.roster.scoping import scope_for_user
 
 MAX_LIMIT = 500
 MAX_ID = 2**63 - 1

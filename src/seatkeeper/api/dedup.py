@@ -13,7 +13,7 @@ from seatkeeper.api.common import ERRORS, scope_from_request
 from seatkeeper.dedup import selectors, services
 from seatkeeper.dedup.models import Kind
 from seatkeeper.errors import NotFound
-from seatkeeper.orgs.scoping import get_student_for, get_teacher_for
+from seatkeeper.roster.scoping import get_student_for, get_teacher_for
 
 router = Router(tags=["dedup"])
 

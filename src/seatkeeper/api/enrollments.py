@@ -18,8 +18,8 @@ from seatkeeper.api.common import (
     paginate,
     scope_from_request,
 )
-from seatkeeper.orgs.scoping import classrooms_visible, get_classroom_for, get_student_for
 from seatkeeper.roster.models import Classroom, Enrollment
+from seatkeeper.roster.scoping import classrooms_visible, get_classroom_for, get_student_for
 from seatkeeper.roster.services import enrollments as services
 
 router = Router(tags=["enrollments"])

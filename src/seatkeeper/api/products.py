@@ -13,6 +13,7 @@ from seatkeeper.api.filters import ListQuery, apply_common
 from seatkeeper.orgs import services
 from seatkeeper.orgs.models import Product
 from seatkeeper.orgs.scoping import get_product_for
+from seatkeeper.seats import services as seat_services
 
 router = Router(tags=["products"])
 
@@ -50,7 +51,7 @@ def product_list(
 @router.post("/districts/{slug}/products", response={201: ProductOut, **ERRORS})
 def product_create(request: HttpRequest, slug: str, payload: ProductIn) -> Any:
     scope, district = scope_from_request(request, slug)
-    product = services.product_create(
+    product = seat_services.product_create(
         scope=scope, district=district, code=payload.code, name=payload.name
     )
     return Status(201, product)

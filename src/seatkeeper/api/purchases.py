@@ -23,9 +23,10 @@ from seatkeeper.api.common import (
 )
 from seatkeeper.api.filters import ListQuery, apply_common
 from seatkeeper.errors import NotFound
-from seatkeeper.licensing import services
-from seatkeeper.licensing.models import Purchase
-from seatkeeper.orgs.scoping import Scope, get_product_for, get_purchase_for, get_school_for
+from seatkeeper.orgs.scoping import Scope, get_product_for, get_school_for
+from seatkeeper.seats import services
+from seatkeeper.seats.models import Purchase
+from seatkeeper.seats.selectors import get_purchase_for
 
 router = Router(tags=["purchases"])
 

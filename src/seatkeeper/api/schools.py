@@ -22,10 +22,10 @@ from seatkeeper.api.common import (
     scope_from_request,
 )
 from seatkeeper.api.filters import ListQuery, apply_common
-from seatkeeper.licensing.services import allocation_move, allocation_set
 from seatkeeper.orgs import services
 from seatkeeper.orgs.models import School
 from seatkeeper.orgs.scoping import get_product_for, get_school_for, schools_visible
+from seatkeeper.seats.services import allocation_move, allocation_set
 
 router = Router(tags=["schools"])
 
@@ -140,7 +140,7 @@ def allocation_put(
 
 @router.post("/districts/{slug}/allocations/move", response={200: MoveOut, **ERRORS})
 def allocation_move_post(request: HttpRequest, slug: str, payload: MoveIn) -> Any:
-    from seatkeeper.licensing.models import Allocation
+    from seatkeeper.seats.models import Allocation
 
     scope, _ = scope_from_request(request, slug)
     prod = get_product_for(scope, payload.product)

@@ -9,10 +9,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from seatkeeper.api.common import ERRORS, Bool, Date, Days, Id, In, scope_from_request
-from seatkeeper.licensing.selectors import effective_mode, enforcement_get
-from seatkeeper.licensing.services import enforcement_set
 from seatkeeper.orgs.scoping import get_product_for, require_school_admin
 from seatkeeper.orgs.services import district_settings_update
+from seatkeeper.seats.selectors import effective_mode, enforcement_get
+from seatkeeper.seats.services import enforcement_set
 
 router = Router(tags=["settings"])
 

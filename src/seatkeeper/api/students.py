@@ -20,13 +20,9 @@ from seatkeeper.api.common import (
     scope_from_request,
 )
 from seatkeeper.api.filters import ListQuery, apply_common
-from seatkeeper.orgs.scoping import (
-    get_classroom_for,
-    get_school_for,
-    get_student_for,
-    students_visible,
-)
+from seatkeeper.orgs.scoping import get_school_for
 from seatkeeper.roster.models import Student
+from seatkeeper.roster.scoping import get_classroom_for, get_student_for, students_visible
 from seatkeeper.roster.services import students as services
 
 router = Router(tags=["students"])

@@ -20,14 +20,10 @@ from seatkeeper.api.common import (
     scope_from_request,
 )
 from seatkeeper.api.filters import ListQuery, apply_common
-from seatkeeper.licensing.services import access_set
-from seatkeeper.orgs.scoping import (
-    get_product_for,
-    get_school_for,
-    get_teacher_for,
-    teachers_visible,
-)
+from seatkeeper.orgs.scoping import get_product_for, get_school_for
 from seatkeeper.roster.models import Teacher
+from seatkeeper.roster.scoping import get_teacher_for, teachers_visible
+from seatkeeper.roster.services import access_set
 from seatkeeper.roster.services import teachers as services
 
 router = Router(tags=["teachers"])

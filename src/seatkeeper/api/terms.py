@@ -22,8 +22,9 @@ from seatkeeper.api.common import (
     scope_from_request,
 )
 from seatkeeper.api.filters import ListQuery, apply_common
-from seatkeeper.orgs.scoping import get_school_for, get_term_for
+from seatkeeper.orgs.scoping import get_school_for
 from seatkeeper.roster.models import Term
+from seatkeeper.roster.scoping import get_term_for
 from seatkeeper.roster.services import classrooms as services
 
 router = Router(tags=["terms"])

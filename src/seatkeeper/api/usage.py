@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from seatkeeper.api.common import ERRORS, Date, scope_from_request
-from seatkeeper.licensing.selectors import usage_for_district
 from seatkeeper.orgs.scoping import get_product_for
+from seatkeeper.seats.selectors import usage_for_district
 
 router = Router(tags=["usage"])
 

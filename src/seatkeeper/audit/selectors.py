@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from seatkeeper.audit.models import AuditEntry
-from seatkeeper.orgs.scoping import Scope, require_district_admin
 
 
 @dataclass(frozen=True)
@@ -20,13 +19,12 @@ class AuditFilters:
     until: dt.date | None = None  # inclusive
 
 
-def audit_entries(*, scope: Scope, filters: AuditFilters | None = None) -> QuerySet[AuditEntry]:
-    """Entries of the scope's district, newest first (district admins and operators)."""
-    require_district_admin(scope, doing="read the audit log")
+def audit_entries(*, district_id: int, filters: AuditFilters | None = None) -> QuerySet[AuditEntry]:
+    """Entries of one district, newest first. Who may read them (district admins and operators)
+    is checked by the caller with `orgs.scoping.require_district_admin`: `audit` is the lowest
+    layer and knows no roles."""
     f = filters or AuditFilters()
-    qs = AuditEntry.objects.filter(district_id=scope.require_district()).select_related(
-        "launched_by"
-    )
+    qs = AuditEntry.objects.filter(district_id=district_id).select_related("launched_by")
     if f.actor:
         qs = qs.filter(
             Q(actor_label__icontains=f.actor) | Q(launched_by__username__icontains=f.actor)
@@ -46,10 +44,10 @@ def audit_entries(*, scope: Scope, filters: AuditFilters | None = None) -> Query
     return qs.order_by("-at", "-id")
 
 
-def audit_action_codes(*, scope: Scope) -> list[str]:
+def audit_action_codes(*, district_id: int) -> list[str]:
     """The action codes that occur in the district's log (for the filter menu)."""
     return sorted(
-        AuditEntry.objects.filter(district_id=scope.require_district())
+        AuditEntry.objects.filter(district_id=district_id)
         .values_list("action", flat=True)
         .distinct()
     )

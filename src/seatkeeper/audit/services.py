@@ -6,14 +6,29 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.db import models
 
 from seatkeeper.audit.models import AuditEntry
 
-if TYPE_CHECKING:
-    from seatkeeper.orgs.scoping import Scope
+
+class Actor(Protocol):
+    """Who acts: what the log records of a caller (orgs.scoping.Scope is one). `audit` is the
+    lowest layer, so it names only the attributes it reads, never the Scope class."""
+
+    @property
+    def user(self) -> Any: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def launched_by(self) -> Any: ...
+    @property
+    def via(self) -> str: ...
+    @property
+    def district_id(self) -> int | None: ...
 
 
 _batch: ContextVar[uuid.UUID | None] = ContextVar("audit_batch", default=None)
@@ -37,7 +52,7 @@ def audit_batch(batch: uuid.UUID | None = None) -> Iterator[uuid.UUID]:
 
 def audit_record(
     *,
-    scope: Scope,
+    scope: Actor,
     action: str,
     target: models.Model | None = None,
     target_type: str = "",

@@ -19,16 +19,8 @@ from django.db.models import Count, Max, Q
 from seatkeeper.dedup import matching
 from seatkeeper.dedup.models import Kind, NotDuplicate
 from seatkeeper.errors import InvalidInput
-from seatkeeper.licensing.models import TeacherAccess
-from seatkeeper.licensing.selectors import licensed_enrollments
 from seatkeeper.orgs.models import District, Product
-from seatkeeper.orgs.scoping import (
-    ADMIN_ROLES,
-    Scope,
-    get_school_for,
-    require_role,
-    teachers_visible,
-)
+from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, get_school_for, require_role
 from seatkeeper.roster.models import (
     ActivityKind,
     Classroom,
@@ -38,6 +30,9 @@ from seatkeeper.roster.models import (
     StudentActivity,
     Teacher,
 )
+from seatkeeper.roster.scoping import teachers_visible
+from seatkeeper.seats.models import TeacherAccess
+from seatkeeper.seats.selectors import licensed_enrollments
 
 Progress = Callable[[int, int], None]
 CHUNK = 5000

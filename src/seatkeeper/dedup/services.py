@@ -26,15 +26,7 @@ from seatkeeper.audit.services import audit_record
 from seatkeeper.dedup.models import Kind, Merge, NotDuplicate
 from seatkeeper.dedup.selectors import seats_freed_by_merge, student_seats
 from seatkeeper.errors import Conflict, InvalidInput, NotFound
-from seatkeeper.licensing.enforcement import seat_guard
-from seatkeeper.licensing.models import TeacherAccess
-from seatkeeper.orgs.scoping import (
-    ADMIN_ROLES,
-    Scope,
-    get_student_for,
-    get_teacher_for,
-    require_role,
-)
+from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, require_role
 from seatkeeper.roster.models import (
     Classroom,
     ClassroomTeacher,
@@ -43,6 +35,9 @@ from seatkeeper.roster.models import (
     StudentActivity,
     Teacher,
 )
+from seatkeeper.roster.scoping import get_student_for, get_teacher_for
+from seatkeeper.seats.enforcement import seat_guard
+from seatkeeper.seats.models import TeacherAccess
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db import transaction
 
-from seatkeeper.licensing.models import Allocation, Purchase, TeacherAccess
 from seatkeeper.orgs.models import District, Product, RosterSource, School
 from seatkeeper.roster.models import (
     Classroom,
@@ -24,6 +23,7 @@ from seatkeeper.roster.models import (
     Teacher,
     Term,
 )
+from seatkeeper.seats.models import Allocation, Purchase, TeacherAccess
 
 BATCH = 5000
 

@@ -22,12 +22,13 @@ from django.utils import timezone
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record
 from seatkeeper.demo.builder import RosterBuilder, ensure_allocations
-from seatkeeper.licensing.models import Allocation, Purchase
-from seatkeeper.licensing.selectors import used_by_school
 from seatkeeper.orgs.models import District, Membership, MembershipSchool, Product, Role, School
 from seatkeeper.orgs.scoping import system_scope
-from seatkeeper.orgs.services import district_create, product_create
+from seatkeeper.orgs.services import district_create
 from seatkeeper.roster.models import Classroom, ClassroomStatus, Student, Teacher, Term
+from seatkeeper.seats.models import Allocation, Purchase
+from seatkeeper.seats.selectors import used_by_school
+from seatkeeper.seats.services import product_create
 
 SLUG = "maple-valley"
 PASSWORD = "seatkeeper-demo"  # noqa: S105 - the documented demo password

@@ -18,15 +18,15 @@ from django.utils import timezone
 from seatkeeper.errors import NotFound
 from seatkeeper.fixes import planner as P
 from seatkeeper.fixes.models import FixPlan
-from seatkeeper.licensing.counting import DistrictUsage
-from seatkeeper.licensing.selectors import (
+from seatkeeper.orgs.models import District, Product
+from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, can_manage_district, require_role
+from seatkeeper.roster.models import Classroom, Enrollment, Student, Teacher
+from seatkeeper.seats.counting import DistrictUsage
+from seatkeeper.seats.selectors import (
     licensed_classroom_q,
     licensed_enrollments,
     usage_for_district,
 )
-from seatkeeper.orgs.models import District, Product
-from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, can_manage_district, require_role
-from seatkeeper.roster.models import Classroom, Enrollment, Student, Teacher
 
 log = logging.getLogger(__name__)
 

@@ -23,20 +23,16 @@ from seatkeeper.errors import Conflict, invalid
 from seatkeeper.fixes import planner as P
 from seatkeeper.fixes.models import FixPlan, PlanStatus
 from seatkeeper.fixes.selectors import planner_input
-from seatkeeper.licensing import services as lic
-from seatkeeper.licensing.models import Allocation
-from seatkeeper.licensing.selectors import default_product, usage_for_district
 from seatkeeper.orgs.models import District, Product
-from seatkeeper.orgs.scoping import (
-    Scope,
-    get_classroom_for,
-    get_school_for,
-    get_student_for,
-    get_teacher_for,
-)
+from seatkeeper.orgs.scoping import Scope, get_school_for
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Enrollment
+from seatkeeper.roster.scoping import get_classroom_for, get_student_for, get_teacher_for
+from seatkeeper.roster.services import access_set
 from seatkeeper.roster.services._common import enrollment_rows
+from seatkeeper.seats import services as lic
+from seatkeeper.seats.models import Allocation
+from seatkeeper.seats.selectors import default_product, usage_for_district
 
 
 class PlanStale(Conflict):
@@ -204,9 +200,7 @@ def _apply_action(scope: Scope, product: Product, a: P.Action, batch: uuid.UUID)
         )
         return {"merge": result.merge.pk}
     if a.kind == P.TEACHER_ACCESS_OFF:
-        lic.access_set(
-            scope=scope, teacher=get_teacher_for(scope, a.ref[0]), product=product, on=False
-        )
+        access_set(scope=scope, teacher=get_teacher_for(scope, a.ref[0]), product=product, on=False)
         return {}
     raise invalid("kind", "unknown step kind", a.kind)
 
@@ -234,9 +228,7 @@ def _undo_action(scope: Scope, product: Product, a: P.Action, data: dict[str, An
 
         students_merge_undo(scope=scope, merge=Merge.objects.get(pk=data["merge"]))
     elif a.kind == P.TEACHER_ACCESS_OFF:
-        lic.access_set(
-            scope=scope, teacher=get_teacher_for(scope, a.ref[0]), product=product, on=True
-        )
+        access_set(scope=scope, teacher=get_teacher_for(scope, a.ref[0]), product=product, on=True)
 
 
 def _lock(fix: FixPlan, status: str, doing: str) -> FixPlan:

@@ -15,10 +15,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from seatkeeper.errors import Forbidden, NotFound
-from seatkeeper.orgs.models import District, Membership, Role, School
+from seatkeeper.orgs.models import District, Role, School
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    pass
 
 ADMIN_ROLES = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN})
 DISTRICT_ROLES = frozenset({Role.OPERATOR, Role.DISTRICT_ADMIN})
@@ -69,55 +69,6 @@ def system_scope(district: District | None = None, *, via: str = "system") -> Sc
     )
 
 
-def scope_for_user(user: AbstractBaseUser, *, via: str = "web") -> Scope:
-    """Build a user's scope from their membership. Superusers are platform operators."""
-    if not user.is_authenticated or not user.is_active:
-        raise NotFound("Not found.")
-    if getattr(user, "is_superuser", False):
-        return Scope(user=user, role=Role.OPERATOR, district_id=None, via=via)
-    try:
-        m = Membership.objects.get(user=user)
-    except Membership.DoesNotExist:
-        raise NotFound("This account has no role yet; ask an administrator.") from None
-    if m.role == Role.OPERATOR:
-        return Scope(user=user, role=Role.OPERATOR, district_id=None, via=via)
-    school_ids: frozenset[int] | None = None
-    teacher_id = None
-    if m.role == Role.SCHOOL_ADMIN:
-        school_ids = frozenset(
-            m.membershipschool_set.filter(district_id=m.district_id).values_list(
-                "school_id", flat=True
-            )
-        )
-    elif m.role == Role.TEACHER:
-        from seatkeeper.roster.models import Teacher
-
-        t = (
-            Teacher.objects.filter(district_id=m.district_id, user=user, deleted_at__isnull=True)
-            .values("id", "school_id")
-            .first()
-        )
-        teacher_id = t["id"] if t else None
-        school_ids = frozenset([t["school_id"]] if t and t["school_id"] else [])
-    elif m.role == Role.INTEGRATION:
-        school_ids = frozenset()
-    return Scope(
-        user=user,
-        role=m.role,
-        district_id=m.district_id,
-        school_ids=school_ids,
-        teacher_id=teacher_id,
-        via=via,
-    )
-
-
-def scope_for_username(username: str, *, via: str = "cli") -> Scope:
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise NotFound(f"No user named {username!r}.")
-    return scope_for_user(user, via=via)
-
-
 def district_for(scope: Scope, slug: str) -> tuple[Scope, District]:
     """Resolve a district by slug within the scope; binds an operator's scope to it."""
     district = District.objects.filter(slug=slug).first()
@@ -143,58 +94,15 @@ def launch_into_school(scope: Scope, school: School) -> Scope:
 # --- visibility (Q filters) -------------------------------------------------------------------
 
 
-def _district_q(scope: Scope, prefix: str = "") -> Q:
+def district_q(scope: Scope, prefix: str = "") -> Q:
     return Q(**{f"{prefix}district_id": scope.require_district()})
 
 
 def schools_visible(scope: Scope) -> Q:
-    q = _district_q(scope)
+    q = district_q(scope)
     if scope.school_ids is not None:
         q &= Q(pk__in=scope.school_ids)
     return q
-
-
-def classrooms_visible(scope: Scope) -> Q:
-    q = _district_q(scope)
-    if scope.role == Role.TEACHER:
-        from seatkeeper.roster.models import ClassroomTeacher
-
-        co_taught = ClassroomTeacher.objects.filter(teacher_id=scope.teacher_id).values(
-            "classroom_id"
-        )
-        return q & (Q(primary_teacher_id=scope.teacher_id) | Q(pk__in=co_taught))
-    if scope.school_ids is not None:
-        q &= Q(school_id__in=scope.school_ids)
-    return q
-
-
-def teachers_visible(scope: Scope) -> Q:
-    q = _district_q(scope)
-    if scope.role == Role.TEACHER:
-        return q & Q(pk=scope.teacher_id)
-    if scope.school_ids is not None:
-        q &= Q(school_id__in=scope.school_ids) | Q(
-            primary_classrooms__school_id__in=scope.school_ids
-        )
-    return q
-
-
-def students_visible(scope: Scope) -> Q:
-    """Students of the scope's schools: home school there, or enrolled in a classroom there."""
-    q = _district_q(scope)
-    if scope.school_ids is not None:
-        q &= Q(school_id__in=scope.school_ids) | Q(
-            pk__in=_enrolled_student_ids(scope.district_id, scope.school_ids)
-        )
-    return q
-
-
-def _enrolled_student_ids(district_id: int | None, school_ids: frozenset[int]) -> Any:
-    from seatkeeper.roster.models import Enrollment
-
-    return Enrollment.objects.filter(
-        district_id=district_id, classroom__school_id__in=school_ids
-    ).values("student_id")
 
 
 def users_managed(scope: Scope) -> Any:
@@ -213,7 +121,7 @@ def users_managed(scope: Scope) -> Any:
 # --- fetch by id --------------------------------------------------------------------------------
 
 
-def _get_for(scope: Scope, model: Any, pk: Any, visible: Q, what: str) -> Any:
+def get_visible(scope: Scope, model: Any, pk: Any, visible: Q, what: str) -> Any:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
@@ -238,52 +146,19 @@ def get_district_for(scope: Scope, pk: Any) -> District:
     return district
 
 
-def get_purchase_for(scope: Scope, pk: Any) -> Any:
-    from seatkeeper.licensing.models import Purchase
-
-    return _get_for(scope, Purchase, pk, _own_rows_q(scope), "purchase")
-
-
-def get_term_for(scope: Scope, pk: Any) -> Any:
-    from seatkeeper.roster.models import Term
-
-    q = _own_rows_q(scope)
-    if scope.school_ids is not None:
-        q &= Q(school__isnull=True) | Q(school_id__in=scope.school_ids)
-    return _get_for(scope, Term, pk, q, "term")
-
-
-def _own_rows_q(scope: Scope) -> Q:
+def own_rows_q(scope: Scope) -> Q:
     """Rows of the scope's district; an operator not bound to a district sees every district."""
     if scope.role == Role.OPERATOR and scope.district_id is None:
         return Q()
-    return _district_q(scope)
+    return district_q(scope)
 
 
 def get_school_for(scope: Scope, pk: Any) -> School:
-    return _get_for(scope, School, pk, schools_visible(scope), "school")
-
-
-def get_classroom_for(scope: Scope, pk: Any) -> Any:
-    from seatkeeper.roster.models import Classroom
-
-    return _get_for(scope, Classroom, pk, classrooms_visible(scope), "classroom")
-
-
-def get_teacher_for(scope: Scope, pk: Any) -> Any:
-    from seatkeeper.roster.models import Teacher
-
-    return _get_for(scope, Teacher, pk, teachers_visible(scope), "teacher")
-
-
-def get_student_for(scope: Scope, pk: Any) -> Any:
-    from seatkeeper.roster.models import Student
-
-    return _get_for(scope, Student, pk, students_visible(scope), "student")
+    return get_visible(scope, School, pk, schools_visible(scope), "school")
 
 
 def get_user_managed_for(scope: Scope, pk: Any) -> Any:
-    return _get_for(scope, get_user_model(), pk, Q(pk__in=users_managed(scope)), "user")
+    return get_visible(scope, get_user_model(), pk, Q(pk__in=users_managed(scope)), "user")
 
 
 def get_product_for(scope: Scope, code_or_id: Any) -> Any:
@@ -319,12 +194,3 @@ def require_school_admin(scope: Scope, school_id: int | None, *, doing: str) -> 
     """School admins of that school, district admins and operators (scope checked already)."""
     if scope.role not in ADMIN_ROLES or not scope.covers_school(school_id):
         raise Forbidden(f"Only an admin of this school may {doing}.")
-
-
-def can_enroll_in(scope: Scope, classroom: Any) -> bool:
-    if scope.role == Role.TEACHER:
-        return (
-            classroom.primary_teacher_id == scope.teacher_id
-            or classroom.co_teachers.filter(pk=scope.teacher_id).exists()
-        )
-    return scope.role in ADMIN_ROLES and scope.covers_school(classroom.school_id)

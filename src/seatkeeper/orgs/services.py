@@ -59,8 +59,16 @@ def district_create(
         data={"new": snapshot(district, ["slug", "name", "sourced_id"])},
     )
     if with_default_product:
+        # A new district has no school or teacher yet: the product needs no access rows
+        # (seats.services.product_create adds a product to a district that has them).
         code, pname = DEFAULT_PRODUCT
-        _product_insert(scope=scope, district=district, code=code, name=pname)
+        product = Product.objects.create(district=district, code=code, name=pname)
+        audit_record(
+            scope=scope,
+            action=actions.PRODUCT_CREATED,
+            target=product,
+            data={"new": snapshot(product, ["code", "name"])},
+        )
     return district
 
 
@@ -95,46 +103,6 @@ def district_settings_update(*, scope: Scope, district: District, **changes: Any
     return district
 
 
-def _product_insert(*, scope: Scope, district: District, code: str, name: str) -> Product:
-    from seatkeeper.licensing.models import Allocation, TeacherAccess
-    from seatkeeper.roster.models import Teacher
-
-    product = Product.objects.create(district=district, code=code, name=name)
-    schools = School.objects.filter(district=district).values_list("id", flat=True)
-    Allocation.objects.bulk_create(
-        [Allocation(district=district, school_id=s, product=product) for s in schools]
-    )
-    teachers = Teacher.objects.filter(district=district).values_list("id", flat=True)
-    TeacherAccess.objects.bulk_create(
-        [
-            TeacherAccess(
-                district=district, teacher_id=t, product=product, on=district.new_teacher_access
-            )
-            for t in teachers
-        ]
-    )
-    audit_record(
-        scope=scope,
-        action=actions.PRODUCT_CREATED,
-        target=product,
-        data={"new": snapshot(product, ["code", "name"])},
-    )
-    return product
-
-
-@transaction.atomic
-def product_create(*, scope: Scope, district: District, code: str, name: str) -> Product:
-    """Add a product; every teacher gets access per the district's new-teacher setting."""
-    require_district_admin(scope, doing="add products")
-    district = get_district_for(scope, district.pk)
-    code = code.strip()
-    if not code or slugify(code) != code:
-        raise invalid("code", "must be lowercase letters, digits and hyphens", code)
-    if Product.objects.filter(district=district, code=code).exists():
-        raise Conflict(f"Product {code!r} already exists in {district.name}.")
-    return _product_insert(scope=scope, district=district, code=code, name=name.strip() or code)
-
-
 @transaction.atomic
 def product_update(*, scope: Scope, product: Product, name: str) -> Product:
     require_district_admin(scope, doing="rename products")
@@ -161,9 +129,7 @@ def school_create(
     sourced_id: str = "",
     roster_source: str = RosterSource.MANUAL,
 ) -> School:
-    """Add a school; it starts with a zero allocation of every product."""
-    from seatkeeper.licensing.models import Allocation
-
+    """Add a school; it has no allocation until a district admin gives it seats."""
     require_district_admin(scope, doing="add schools")
     district = get_district_for(scope, district.pk)
     if not name.strip():
@@ -178,12 +144,6 @@ def school_create(
             )
     except IntegrityError:
         raise Conflict(f"A school with sourcedId {sourced_id!r} already exists.") from None
-    Allocation.objects.bulk_create(
-        [
-            Allocation(district=district, school=school, product_id=p)
-            for p in Product.objects.filter(district=district).values_list("id", flat=True)
-        ]
-    )
     audit_record(
         scope=scope,
         action=actions.SCHOOL_CREATED,
@@ -270,7 +230,6 @@ def user_create(
     role: str,
     district: District | None = None,
     school_ids: list[int] | None = None,
-    teacher_id: int | None = None,
     email: str = "",
 ) -> Any:
     """Create a user with one role. Operators create anyone; district admins their district's."""
@@ -307,12 +266,6 @@ def user_create(
     )
     for school in schools:
         MembershipSchool.objects.create(district=district, membership=membership, school=school)
-    if role == Role.TEACHER and teacher_id is not None:
-        from seatkeeper.roster.models import Teacher
-
-        updated = Teacher.objects.filter(pk=teacher_id, district=district).update(user=user)
-        if not updated:
-            raise invalid("teacher", f"no teacher {teacher_id} in {district}", teacher_id)
     audit_record(
         scope=scope,
         action=actions.USER_CREATED,

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from seatkeeper.orgs.models import District, RosterSource
-from seatkeeper.orgs.scoping import Scope, students_visible
+from seatkeeper.orgs.scoping import Scope
 from seatkeeper.roster.models import Student
+from seatkeeper.roster.scoping import students_visible
 
 LIMIT = 10
 

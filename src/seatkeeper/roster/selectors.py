@@ -15,16 +15,12 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from seatkeeper.licensing.models import TeacherAccess
-from seatkeeper.licensing.selectors import licensed_enrollments, seat_holders
 from seatkeeper.orgs.models import Product, School
-from seatkeeper.orgs.scoping import (
-    Scope,
-    classrooms_visible,
-    students_visible,
-    teachers_visible,
-)
+from seatkeeper.orgs.scoping import Scope
 from seatkeeper.roster.models import Classroom, ClassroomStatus, Enrollment, Student, Teacher
+from seatkeeper.roster.scoping import classrooms_visible, students_visible, teachers_visible
+from seatkeeper.seats.models import TeacherAccess
+from seatkeeper.seats.selectors import licensed_enrollments, seat_holders
 
 
 def _of_school(school: School) -> Q:

@@ -15,8 +15,6 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch, reverse
 
 from seatkeeper.errors import NotFound
-from seatkeeper.licensing.counting import SchoolUsage
-from seatkeeper.licensing.selectors import default_product, usage_for_school
 from seatkeeper.orgs.models import District, Product, Role, School
 from seatkeeper.orgs.scoping import (
     DISTRICT_ROLES,
@@ -24,8 +22,10 @@ from seatkeeper.orgs.scoping import (
     get_product_for,
     get_school_for,
     launch_into_school,
-    scope_for_user,
 )
+from seatkeeper.roster.scoping import scope_for_user
+from seatkeeper.seats.counting import SchoolUsage
+from seatkeeper.seats.selectors import default_product, usage_for_school
 
 LAUNCH_KEY = "web.launch_school_id"
 OPERATOR_DISTRICT_KEY = "web.operator_district_id"

@@ -9,11 +9,11 @@ import zipfile
 from django.core.management import call_command
 
 from seatkeeper.demo import maple_valley
-from seatkeeper.licensing.selectors import used_by_school
 from seatkeeper.orgs.models import District, Product, School
 from seatkeeper.orgs.scoping import district_for
 from seatkeeper.roster.oneroster.exporter import export_oneroster
 from seatkeeper.roster.oneroster.importer import oneroster_import
+from seatkeeper.seats.selectors import used_by_school
 from tests.roster.oneroster.helpers import op, totals
 
 

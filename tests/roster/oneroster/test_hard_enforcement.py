@@ -7,12 +7,12 @@ import datetime as dt
 
 from django.utils import timezone
 
-from seatkeeper.licensing import services as lic
-from seatkeeper.licensing.selectors import used_by_school
 from seatkeeper.orgs.models import District, Product, School
 from seatkeeper.orgs.scoping import system_scope
 from seatkeeper.roster.models import Enrollment, ImportRun, Student
 from seatkeeper.roster.oneroster.importer import oneroster_import
+from seatkeeper.seats import services as lic
+from seatkeeper.seats.selectors import used_by_school
 from tests.roster.oneroster.helpers import FILES, op, write_set
 
 MORE_USERS = (

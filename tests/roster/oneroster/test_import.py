@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from seatkeeper.audit.models import AuditEntry
-from seatkeeper.licensing.models import Allocation, TeacherAccess
-from seatkeeper.licensing.selectors import used_by_school
 from seatkeeper.orgs.models import District, Product, School
 from seatkeeper.orgs.services import district_settings_update
 from seatkeeper.roster.models import (
@@ -19,6 +17,8 @@ from seatkeeper.roster.models import (
     Term,
 )
 from seatkeeper.roster.oneroster.importer import oneroster_import
+from seatkeeper.seats.models import Allocation, TeacherAccess
+from seatkeeper.seats.selectors import used_by_school
 from tests.roster.oneroster.helpers import op, totals, write_set
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from seatkeeper.licensing.selectors import used_by_school
 from seatkeeper.orgs.models import District, Product, School
 from seatkeeper.roster.models import Classroom, RosterInvite, Student, Teacher
 from seatkeeper.roster.oneroster.importer import oneroster_import
+from seatkeeper.seats.selectors import used_by_school
 from tests.roster.oneroster.helpers import SAMPLES, op, totals
 
 pytestmark = pytest.mark.skipif(

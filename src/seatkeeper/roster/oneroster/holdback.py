@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from seatkeeper.licensing.models import Allocation, EnforcementMode
-from seatkeeper.licensing.selectors import effective_mode, licensed_enrollments, usage_for_district
 from seatkeeper.orgs.models import District, Product
 from seatkeeper.orgs.scoping import Scope
 from seatkeeper.roster.models import Enrollment, Student
 from seatkeeper.roster.oneroster.summary import Snapshot
+from seatkeeper.seats.models import Allocation, EnforcementMode
+from seatkeeper.seats.selectors import effective_mode, licensed_enrollments, usage_for_district
 
 
 def hard_products(district: District) -> list[Product]:

@@ -24,7 +24,6 @@ from django.db import connection
 from django.db.models import Max, Model
 from django.utils import timezone
 
-from seatkeeper.licensing.models import Allocation, TeacherAccess
 from seatkeeper.orgs.models import District, Product, Role, School
 from seatkeeper.roster.models import (
     Classroom,
@@ -39,6 +38,7 @@ from seatkeeper.roster.oneroster.fastinsert import defaults, insert_rows
 from seatkeeper.roster.oneroster.stage import Sql
 from seatkeeper.roster.oneroster.validate import Dataset, ex, made, marks, q, school_of, stream
 from seatkeeper.roster.services._common import ENROLLMENT_FIELDS
+from seatkeeper.seats.models import Allocation, TeacherAccess
 
 BATCH = 2000
 

@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from seatkeeper.errors import Forbidden, InvalidInput, NotFound, SeatkeeperError
 from seatkeeper.orgs.models import Role, RosterSource
-from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, scope_for_user, system_scope
+from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, system_scope
 from seatkeeper.roster.models import ImportRun, ImportStatus
 from seatkeeper.roster.oneroster.importer import describe_error
+from seatkeeper.roster.scoping import scope_for_user
 
 logger = logging.getLogger(__name__)
 BACKGROUND_BYTES = 512 * 1024  # larger uploads run in the worker with a progress bar

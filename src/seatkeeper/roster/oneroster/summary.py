@@ -13,9 +13,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from seatkeeper.licensing.selectors import usage_for_district
 from seatkeeper.orgs.models import District, Product
 from seatkeeper.orgs.scoping import Scope
+from seatkeeper.seats.selectors import usage_for_district
 
 Snapshot = dict[tuple[int, str], dict[str, Any]]
 

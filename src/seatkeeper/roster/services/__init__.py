@@ -2,6 +2,7 @@
 transaction and appends an audit entry; see the submodules for the rules each applies."""
 
 from seatkeeper.roster.services._common import SeatEffect
+from seatkeeper.roster.services.access import access_set
 from seatkeeper.roster.services.activity import ActivityItem, activity_record
 from seatkeeper.roster.services.classrooms import (
     classroom_archive,
@@ -31,10 +32,12 @@ from seatkeeper.roster.services.teachers import (
     teacher_delete,
     teacher_restore,
     teacher_update,
+    user_create,
 )
 
 __all__ = [
     "ActivityItem",
+    "access_set",
     "SeatEffect",
     "activity_record",
     "classroom_archive",
@@ -58,4 +61,5 @@ __all__ = [
     "teacher_update",
     "term_create",
     "term_update",
+    "user_create",
 ]

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from seatkeeper.licensing.selectors import used_by_school
 from seatkeeper.orgs.models import Product
 from seatkeeper.roster.models import Enrollment
+from seatkeeper.seats.selectors import used_by_school
 
 ENROLLMENT_FIELDS = (
     "id",

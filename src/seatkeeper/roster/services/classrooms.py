@@ -11,23 +11,17 @@ from django.utils import timezone
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record, snapshot
 from seatkeeper.errors import Conflict, ProblemCollector, invalid
-from seatkeeper.licensing.enforcement import seat_guard
 from seatkeeper.orgs.models import District, RosterSource, School
-from seatkeeper.orgs.scoping import (
-    Scope,
-    get_classroom_for,
-    get_district_for,
-    get_school_for,
-    get_term_for,
-    require_school_admin,
-)
+from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, require_school_admin
 from seatkeeper.roster.models import Classroom, ClassroomStatus, ClassroomTeacher, Teacher, Term
+from seatkeeper.roster.scoping import get_classroom_for, get_term_for
 from seatkeeper.roster.services._common import (
     SeatEffect,
     delete_enrollments,
     seat_effect,
     used_snapshot,
 )
+from seatkeeper.seats.enforcement import seat_guard
 
 CLASSROOM_FIELDS = [
     "name",

@@ -11,17 +11,17 @@ from django.db import transaction
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record
 from seatkeeper.errors import Conflict, Forbidden, NotFound, invalid
-from seatkeeper.licensing.enforcement import seat_guard
 from seatkeeper.orgs.models import RosterSource
-from seatkeeper.orgs.scoping import (
-    Scope,
+from seatkeeper.orgs.scoping import Scope
+from seatkeeper.roster.models import Classroom, Enrollment, Student
+from seatkeeper.roster.scoping import (
     can_enroll_in,
     classrooms_visible,
     get_classroom_for,
     get_student_for,
 )
-from seatkeeper.roster.models import Classroom, Enrollment, Student
 from seatkeeper.roster.services._common import enrollment_rows
+from seatkeeper.seats.enforcement import seat_guard
 
 
 @transaction.atomic

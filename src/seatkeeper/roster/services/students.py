@@ -11,25 +11,18 @@ from django.utils import timezone
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record, snapshot
 from seatkeeper.errors import Conflict, Forbidden, ProblemCollector
-from seatkeeper.licensing.enforcement import seat_guard
 from seatkeeper.orgs.models import District, Role, RosterSource, School
-from seatkeeper.orgs.scoping import (
-    Scope,
-    can_enroll_in,
-    get_classroom_for,
-    get_district_for,
-    get_school_for,
-    get_student_for,
-    require_school_admin,
-)
+from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, require_school_admin
 from seatkeeper.orgs.services import teachers_may_create_students
 from seatkeeper.roster.models import Classroom, Enrollment, Student
+from seatkeeper.roster.scoping import can_enroll_in, get_classroom_for, get_student_for
 from seatkeeper.roster.services._common import (
     SeatEffect,
     delete_enrollments,
     seat_effect,
     used_snapshot,
 )
+from seatkeeper.seats.enforcement import seat_guard
 
 STUDENT_FIELDS = [
     "first_name",

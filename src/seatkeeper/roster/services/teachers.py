@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record, snapshot
-from seatkeeper.errors import Conflict, ProblemCollector
-from seatkeeper.licensing.enforcement import seat_guard
-from seatkeeper.licensing.models import TeacherAccess
-from seatkeeper.orgs.models import District, Product, RosterSource, School
-from seatkeeper.orgs.scoping import (
-    Scope,
-    get_district_for,
-    get_school_for,
-    get_teacher_for,
-    require_school_admin,
-)
+from seatkeeper.errors import Conflict, ProblemCollector, invalid
+from seatkeeper.orgs import services as orgs
+from seatkeeper.orgs.models import District, Product, Role, RosterSource, School
+from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, require_school_admin
 from seatkeeper.roster.models import Classroom, Teacher
+from seatkeeper.roster.scoping import get_teacher_for
+from seatkeeper.seats.enforcement import seat_guard
+from seatkeeper.seats.models import TeacherAccess
 
 TEACHER_FIELDS = ["first_name", "last_name", "email", "username", "school_id", "sourced_id"]
 
@@ -143,3 +141,15 @@ def teacher_restore(*, scope: Scope, teacher: Teacher) -> Teacher:
             data={"old": {"deleted_at": old}},
         )
     return teacher
+
+
+@transaction.atomic
+def user_create(*, scope: Scope, teacher_id: int | None = None, **fields: Any) -> Any:
+    """`orgs.services.user_create`, plus (for a teacher) linking the login to a Teacher row."""
+    user = orgs.user_create(scope=scope, **fields)
+    if teacher_id is not None and fields.get("role") == Role.TEACHER:
+        district = fields["district"]
+        updated = Teacher.objects.filter(pk=teacher_id, district=district).update(user=user)
+        if not updated:
+            raise invalid("teacher", f"no teacher {teacher_id} in {district}", teacher_id)
+    return user

@@ -11,7 +11,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 
-from seatkeeper.audit.selectors import AuditFilters, audit_action_codes, audit_entries
+from seatkeeper.audit.selectors import AuditFilters
+from seatkeeper.orgs.selectors import audit_log as audit_entries
+from seatkeeper.orgs.selectors import audit_log_codes as audit_action_codes
 from seatkeeper.web.policies import district_admin
 
 

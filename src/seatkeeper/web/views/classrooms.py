@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from seatkeeper.errors import invalid
-from seatkeeper.orgs.scoping import get_classroom_for
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Term
+from seatkeeper.roster.scoping import get_classroom_for
 from seatkeeper.roster.selectors import ClassroomFilters, classroom_rows, teacher_list
 from seatkeeper.roster.services import SeatEffect
 from seatkeeper.web import context

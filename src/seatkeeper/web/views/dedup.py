@@ -22,7 +22,7 @@ from seatkeeper.dedup.models import DetectionRun, Kind, RunStatus
 from seatkeeper.dedup.tasks import detection_start
 from seatkeeper.errors import InvalidInput, NotFound
 from seatkeeper.orgs.models import District
-from seatkeeper.orgs.scoping import get_student_for, get_teacher_for
+from seatkeeper.roster.scoping import get_student_for, get_teacher_for
 from seatkeeper.roster.services import student_delete
 from seatkeeper.web import context
 from seatkeeper.web.policies import back_url, district_admin, school_admin

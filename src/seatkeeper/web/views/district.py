@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from seatkeeper.errors import SeatkeeperError, invalid
-from seatkeeper.licensing import services as lic
-from seatkeeper.licensing.selectors import active_purchases, today, usage_for_district
 from seatkeeper.orgs.models import District, Role
 from seatkeeper.orgs.scoping import get_school_for, launch_into_school
+from seatkeeper.seats import services as lic
+from seatkeeper.seats.selectors import active_purchases, today, usage_for_district
 from seatkeeper.web import context
 from seatkeeper.web.policies import district_admin, signed_in
 

@@ -22,9 +22,9 @@ from seatkeeper.fixes import services
 from seatkeeper.fixes.models import FixPlan, PlanStatus
 from seatkeeper.fixes.planner import STEP_ORDER
 from seatkeeper.fixes.selectors import get_fix_plan_for
-from seatkeeper.licensing.selectors import usage_for_district
 from seatkeeper.orgs.models import District
 from seatkeeper.orgs.scoping import can_manage_district, get_school_for
+from seatkeeper.seats.selectors import usage_for_district
 from seatkeeper.web import context
 from seatkeeper.web.policies import school_admin
 

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from seatkeeper.errors import NotFound
-from seatkeeper.licensing import services as lic
 from seatkeeper.orgs import services as orgs
-from seatkeeper.orgs.scoping import get_teacher_for
 from seatkeeper.roster import services as roster
+from seatkeeper.roster.scoping import get_teacher_for
 from seatkeeper.roster.selectors import teacher_list, teacher_seats
+from seatkeeper.roster.services import access_set
 from seatkeeper.web import context
 from seatkeeper.web.policies import school_admin
 
@@ -56,7 +56,7 @@ def access_toggle(request: HttpRequest, school_id: int, teacher_id: int) -> Http
     teacher = get_teacher_for(scope, teacher_id)
     on = request.POST.get("on") == "1"
     before = context.school_header(scope, school, product).usage.used
-    lic.access_set(scope=scope, teacher=teacher, product=product, on=on)
+    access_set(scope=scope, teacher=teacher, product=product, on=on)
     after = context.school_header(scope, school, product).usage.used
     change = before - after
     if on:

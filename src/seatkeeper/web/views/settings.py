@@ -12,11 +12,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from seatkeeper.errors import ProblemCollector
-from seatkeeper.licensing import services as lic
-from seatkeeper.licensing.models import EnforcementMode
-from seatkeeper.licensing.selectors import enforcement_get
 from seatkeeper.orgs import services as orgs
 from seatkeeper.orgs.models import District
+from seatkeeper.seats import services as lic
+from seatkeeper.seats.models import EnforcementMode
+from seatkeeper.seats.selectors import enforcement_get
 from seatkeeper.web import context
 from seatkeeper.web.policies import district_admin
 

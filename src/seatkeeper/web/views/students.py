@@ -11,8 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from seatkeeper.errors import NotFound
-from seatkeeper.orgs.scoping import get_student_for
 from seatkeeper.roster import services as roster
+from seatkeeper.roster.scoping import get_student_for
 from seatkeeper.roster.selectors import STUDENT_SORTS, student_classrooms_at, student_page
 from seatkeeper.web import context
 from seatkeeper.web.policies import school_admin

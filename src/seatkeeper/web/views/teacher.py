@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from seatkeeper.errors import NotFound
 from seatkeeper.orgs.models import District
-from seatkeeper.orgs.scoping import get_classroom_for, get_student_for
 from seatkeeper.orgs.services import teachers_may_create_students
 from seatkeeper.roster import services as roster
+from seatkeeper.roster.scoping import get_classroom_for, get_student_for
 from seatkeeper.roster.selectors import classroom_students, my_classrooms, students_at_school
 from seatkeeper.web.policies import teacher
 
