@@ -40,3 +40,27 @@ def world_b(db: None) -> DistrictWorld:
 @pytest.fixture
 def operator(db: None):  # type: ignore[no-untyped-def]
     return make_operator()
+
+
+def _uses_db(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return bool(
+        item.get_closest_marker("django_db")
+        or {"db", "transactional_db", "live_server", "django_db_reset_sequences"} & set(names)
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
+    """After every test that touched the database, while its data is still there: the seat
+    ledger of every district equals a recount and no change is left unsynced (issue 13: `seats
+    verify` reports zero differences after the whole suite). Tests that break the ledger on
+    purpose say so with @pytest.mark.ledger_unchecked."""
+    result = yield
+    if _uses_db(item) and not item.get_closest_marker("ledger_unchecked"):
+        from seatkeeper.orgs.models import District
+        from seatkeeper.seats.verify import verify
+
+        bad = [r.as_dict() for r in map(verify, District.objects.order_by("id")) if not r.ok]
+        assert not bad, f"seat ledger differs from a recount after this test: {bad}"
+    return result

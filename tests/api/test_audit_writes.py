@@ -19,7 +19,6 @@ import pytest
 from seatkeeper.audit.models import AuditEntry
 from seatkeeper.dedup import services as dedup
 from seatkeeper.fixes import services as fixes
-from seatkeeper.orgs import services as orgs
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Enrollment
 from seatkeeper.seats import services as lic
@@ -95,7 +94,7 @@ CASES: dict[tuple[str, str], Case] = {
     ],
     ("DELETE", f"{V1}/schools/<school_id>"): lambda w: [(DA, {"school_id": w.schools[1].pk}, None)],
     ("POST", f"{V1}/schools/<school_id>/restore"): lambda w: [
-        (DA, _deleted(w, orgs.school_delete, "school_id", w.schools[1]), None)
+        (DA, _deleted(w, lic.school_delete, "school_id", w.schools[1]), None)
     ],
     ("POST", f"{V1}/products"): lambda w: [(DA, {}, {"code": "ela", "name": "ELA"})],
     ("PATCH", f"{V1}/products/<product_id>"): lambda w: [

@@ -168,8 +168,8 @@ SCHOOL_LEVEL: dict[str, Attempt] = {
     "school_update_setting": lambda s, t: orgs.school_update(
         scope=s, school=t.school, teachers_may_create_students=False
     ),
-    "school_delete": lambda s, t: orgs.school_delete(scope=s, school=t.school),
-    "school_restore": lambda s, t: orgs.school_restore(scope=s, school=t.school),
+    "school_delete": lambda s, t: lic.school_delete(scope=s, school=t.school),
+    "school_restore": lambda s, t: lic.school_restore(scope=s, school=t.school),
     "term_create_for_school": lambda s, t: roster.term_create(
         scope=s, district=t.district, school=t.school, name="X", starts_on=T, ends_on=T
     ),

@@ -13,6 +13,7 @@ from seatkeeper.orgs import services as orgs
 from seatkeeper.orgs.models import District, Membership, Product, Role
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.scoping import scope_for_user
+from seatkeeper.seats import services as lic
 from seatkeeper.seats.models import Allocation, TeacherAccess
 from seatkeeper.seats.selectors import usage_for_district
 from seatkeeper.seats.services import product_create
@@ -157,10 +158,10 @@ def test_school_delete_and_restore(world_a: DistrictWorld) -> None:
     w = world_a
     da = w.scope("district_admin")
     since = last_audit_id()
-    orgs.school_delete(scope=da, school=w.schools[1])
+    lic.school_delete(scope=da, school=w.schools[1])
     one_audit(since, actions.SCHOOL_DELETED, w.users["district_admin"])
     since = last_audit_id()
-    s = orgs.school_restore(scope=da, school=w.schools[1])
+    s = lic.school_restore(scope=da, school=w.schools[1])
     assert s.deleted_at is None
     one_audit(since, actions.SCHOOL_RESTORED, w.users["district_admin"])
 

@@ -32,6 +32,7 @@ from seatkeeper.roster.models import (
     Teacher,
 )
 from seatkeeper.roster.services import access_set
+from seatkeeper.seats import ledger
 from seatkeeper.seats import services as lic
 from seatkeeper.seats.models import Allocation, Purchase, TeacherAccess
 from seatkeeper.seats.selectors import (
@@ -262,6 +263,9 @@ def build(r: Roster, district: District, products: list[Product]) -> Built:
             for (s, p), n in r.allocations.items()
         ]
     )
+    # Rows written straight to the tables, as a bulk loader would: the database journaled
+    # them; the ledger sync folds them in (what every write path ends with).
+    ledger.sync(district.pk)
     return Built(district, products, schools, teachers, classrooms, students)
 
 

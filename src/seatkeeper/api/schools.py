@@ -25,6 +25,7 @@ from seatkeeper.api.filters import ListQuery, apply_common
 from seatkeeper.orgs import services
 from seatkeeper.orgs.models import School
 from seatkeeper.orgs.scoping import get_product_for, get_school_for, schools_visible
+from seatkeeper.seats import services as seat_services
 from seatkeeper.seats.services import allocation_move, allocation_set
 
 router = Router(tags=["schools"])
@@ -114,14 +115,14 @@ def school_update(request: HttpRequest, slug: str, school_id: Id, payload: Schoo
 @router.delete("/districts/{slug}/schools/{school_id}", response={204: None, **ERRORS})
 def school_delete(request: HttpRequest, slug: str, school_id: Id) -> Any:
     scope, _ = scope_from_request(request, slug)
-    services.school_delete(scope=scope, school=get_school_for(scope, school_id))
+    seat_services.school_delete(scope=scope, school=get_school_for(scope, school_id))
     return Status(204, None)
 
 
 @router.post("/districts/{slug}/schools/{school_id}/restore", response={200: SchoolOut, **ERRORS})
 def school_restore(request: HttpRequest, slug: str, school_id: Id) -> Any:
     scope, _ = scope_from_request(request, slug)
-    return services.school_restore(scope=scope, school=get_school_for(scope, school_id))
+    return seat_services.school_restore(scope=scope, school=get_school_for(scope, school_id))
 
 
 @router.put(

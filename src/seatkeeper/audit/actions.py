@@ -18,6 +18,7 @@ ALLOCATION_CHANGED = "licensing.allocation.changed"
 ALLOCATION_MOVED = "licensing.allocation.moved"
 ACCESS_CHANGED = "licensing.access.changed"
 ENFORCEMENT_CHANGED = "licensing.enforcement.changed"
+LEDGER_REPAIRED = "seats.ledger.repaired"
 
 TEACHER_CREATED = "roster.teacher.created"
 TEACHER_CHANGED = "roster.teacher.changed"

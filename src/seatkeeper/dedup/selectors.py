@@ -1,15 +1,15 @@
 """De-dup reads: duplicate groups of students and teachers, with in-use figures and seats freed.
 
 Each group says which account is in use (last sign-in, activity, enrollments, seats held), the
-recommended keeper, and the seats a merge frees, counted exactly through
-`licensing.selectors.licensed_enrollments` (R1: one seat per student, school and product; R3:
-duplicates each take one; after a merge the keeper holds the union of the group's seats).
+recommended keeper, and the seats a merge frees, counted from the seat
+ledger (`seats.selectors.seats_of_students`; R1: one seat per student, school and product; R3:
+duplicates each take one; after a merge the keeper holds the union of the group's seats,
+`seats.whatif.freed_by_merge`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +19,7 @@ from django.db.models import Count, Max, Q
 from seatkeeper.dedup import matching
 from seatkeeper.dedup.models import Kind, NotDuplicate
 from seatkeeper.errors import InvalidInput
-from seatkeeper.orgs.models import District, Product
+from seatkeeper.orgs.models import District
 from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, get_school_for, require_role
 from seatkeeper.roster.models import (
     ActivityKind,
@@ -32,7 +32,8 @@ from seatkeeper.roster.models import (
 )
 from seatkeeper.roster.scoping import teachers_visible
 from seatkeeper.seats.models import TeacherAccess
-from seatkeeper.seats.selectors import licensed_enrollments
+from seatkeeper.seats.selectors import seats_of_students
+from seatkeeper.seats.whatif import freed_by_merge
 
 Progress = Callable[[int, int], None]
 CHUNK = 5000
@@ -183,29 +184,13 @@ def _student_people(district_id: int, school_ids: frozenset[int] | None) -> list
 
 
 def student_seats(district_id: int, ids: list[int]) -> dict[int, set[tuple[int, int]]]:
-    """(school, product) seats each student takes now (R1), via licensed_enrollments."""
-    seats: dict[int, set[tuple[int, int]]] = defaultdict(set)
-    for pid in Product.objects.filter(district_id=district_id).values_list("id", flat=True):
-        for chunk in _chunks(ids):
-            rows = (
-                licensed_enrollments(district_id=district_id, product_id=pid)
-                .filter(student_id__in=chunk)
-                .values_list("student_id", "classroom__school_id")
-                .distinct()
-            )
-            for sid, school in rows:
-                seats[sid].add((school, pid))
-    return seats
+    """(school, product) seats each student holds now (R1), from the seat ledger."""
+    return seats_of_students(district_id=district_id, student_ids=ids)
 
 
 def seats_freed_by_merge(seats: dict[int, set[tuple[int, int]]], ids: Iterable[int]) -> int:
-    """Seats held by the group now minus seats the keeper holds after taking every enrollment."""
-    ids = list(ids)
-    before = sum(len(seats.get(i, ())) for i in ids)
-    after: set[tuple[int, int]] = set()
-    for i in ids:
-        after |= seats.get(i, set())
-    return before - len(after)
+    """Seats a merge of `ids` frees (the what-if model's rule: the keeper holds the union)."""
+    return freed_by_merge(seats, ids)
 
 
 def student_in_use(district_id: int, ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -17,14 +17,12 @@ from itertools import combinations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record
 from seatkeeper.dedup.models import Kind, Merge, NotDuplicate
-from seatkeeper.dedup.selectors import seats_freed_by_merge, student_seats
 from seatkeeper.errors import Conflict, InvalidInput, NotFound
 from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, require_role
 from seatkeeper.roster.models import (
@@ -36,7 +34,7 @@ from seatkeeper.roster.models import (
     Teacher,
 )
 from seatkeeper.roster.scoping import get_student_for, get_teacher_for
-from seatkeeper.seats.enforcement import seat_guard
+from seatkeeper.seats.ledger import seat_change
 from seatkeeper.seats.models import TeacherAccess
 
 
@@ -89,43 +87,44 @@ def students_merge(
         if s.deleted_at is not None:
             raise Conflict(f"Student {s.pk} ({s}) is deleted; restore it before merging.")
     d = keeper.district_id
-    seats_freed = seats_freed_by_merge(student_seats(d, ids), ids)
-    keeper_rooms = set(
-        Enrollment.objects.filter(district_id=d, student_id=keeper.pk).values_list(
-            "classroom_id", flat=True
+    with seat_change(district_id=d, enforce=False) as change:  # a merge never raises usage
+        keeper_rooms = set(
+            Enrollment.objects.filter(district_id=d, student_id=keeper.pk).values_list(
+                "classroom_id", flat=True
+            )
         )
-    )
-    moved: list[list[int]] = []  # [enrollment id, original student id]
-    for eid, sid, cid in (
-        Enrollment.objects.filter(district_id=d, student_id__in=other_ids)
-        .order_by("id")
-        .values_list("id", "student_id", "classroom_id")
-    ):
-        if cid not in keeper_rooms:
-            keeper_rooms.add(cid)
-            moved.append([eid, sid])
-    Enrollment.objects.filter(pk__in=[m[0] for m in moved]).update(student_id=keeper.pk)
-    activity = [
-        [aid, sid]
-        for aid, sid in StudentActivity.objects.filter(district_id=d, student_id__in=other_ids)
-        .order_by("id")
-        .values_list("id", "student_id")
-    ]
-    StudentActivity.objects.filter(pk__in=[a[0] for a in activity]).update(student_id=keeper.pk)
-    k = locked[keeper.pk]
-    keeper_old = {
-        "last_sign_in_at": _iso(k.last_sign_in_at),
-        "last_activity_at": _iso(k.last_activity_at),
-    }
-    latest = {}
-    for f in ("last_sign_in_at", "last_activity_at"):
-        values = [getattr(s, f) for s in locked.values() if getattr(s, f) is not None]
-        latest[f] = max(values) if values else None
-    Student.objects.filter(pk=keeper.pk).update(**latest)
-    others_old = {str(o): {"deleted_at": None, "merged_into": None} for o in other_ids}
-    Student.objects.filter(pk__in=other_ids).update(
-        deleted_at=timezone.now(), merged_into_id=keeper.pk
-    )
+        moved: list[list[int]] = []  # [enrollment id, original student id]
+        for eid, sid, cid in (
+            Enrollment.objects.filter(district_id=d, student_id__in=other_ids)
+            .order_by("id")
+            .values_list("id", "student_id", "classroom_id")
+        ):
+            if cid not in keeper_rooms:
+                keeper_rooms.add(cid)
+                moved.append([eid, sid])
+        Enrollment.objects.filter(pk__in=[m[0] for m in moved]).update(student_id=keeper.pk)
+        activity = [
+            [aid, sid]
+            for aid, sid in StudentActivity.objects.filter(district_id=d, student_id__in=other_ids)
+            .order_by("id")
+            .values_list("id", "student_id")
+        ]
+        StudentActivity.objects.filter(pk__in=[a[0] for a in activity]).update(student_id=keeper.pk)
+        k = locked[keeper.pk]
+        keeper_old = {
+            "last_sign_in_at": _iso(k.last_sign_in_at),
+            "last_activity_at": _iso(k.last_activity_at),
+        }
+        latest = {}
+        for f in ("last_sign_in_at", "last_activity_at"):
+            values = [getattr(s, f) for s in locked.values() if getattr(s, f) is not None]
+            latest[f] = max(values) if values else None
+        Student.objects.filter(pk=keeper.pk).update(**latest)
+        others_old = {str(o): {"deleted_at": None, "merged_into": None} for o in other_ids}
+        Student.objects.filter(pk__in=other_ids).update(
+            deleted_at=timezone.now(), merged_into_id=keeper.pk
+        )
+    seats_freed = sum(change.freed().values())  # R3: exactly what the ledger moved
     merge = Merge.objects.create(
         district_id=d,
         kind=Kind.STUDENT,
@@ -188,11 +187,7 @@ def students_merge_undo(*, scope: Scope, merge: Merge) -> None:
     live = Student.objects.filter(pk__in=others, merged_into_id=merge.keeper_id)
     if live.filter(deleted_at__isnull=False).count() != len(others):
         raise Conflict("A merged account was restored or changed since; undo it by hand.")
-    # Schools where seats may come back: moved enrollments and those the merged accounts kept.
-    schools = Enrollment.objects.filter(
-        Q(pk__in=[e[0] for e in undo["enrollments"]]) | Q(student_id__in=others)
-    ).values_list("classroom__school_id", flat=True)
-    with seat_guard(district_id=merge.district_id, school_ids=set(schools)):
+    with seat_change(district_id=merge.district_id):  # hard mode applies to seats coming back
         for sid in others:
             back = [e for e, s in undo["enrollments"] if s == sid]
             Enrollment.objects.filter(pk__in=back, student_id=merge.keeper_id).update(
@@ -314,13 +309,8 @@ def teachers_merge(
             "product_id", flat=True
         )
     )
-    schools = set(
-        Classroom.objects.filter(district_id=d, pk__in=keeper_rooms).values_list(
-            "school_id", flat=True
-        )
-    )
     user_move = None
-    with seat_guard(district_id=d, school_ids=schools):
+    with seat_change(district_id=d):  # the keeper gaining access can license classrooms
         Classroom.objects.filter(pk__in=[c for c, _ in primary]).update(
             primary_teacher_id=keeper.pk
         )
@@ -379,10 +369,7 @@ def teachers_merge_undo(*, scope: Scope, merge: Merge) -> None:
         pk__in=others, merged_into_id=merge.keeper_id, deleted_at__isnull=False
     ).count() != len(others):
         raise Conflict("A merged account was restored or changed since; undo it by hand.")
-    schools = Classroom.objects.filter(pk__in=[c for c, _ in undo["primary"]]).values_list(
-        "school_id", flat=True
-    )
-    with seat_guard(district_id=merge.district_id, school_ids=set(schools)):
+    with seat_change(district_id=merge.district_id):
         for cid, tid in undo["primary"]:
             Classroom.objects.filter(pk=cid, primary_teacher_id=merge.keeper_id).update(
                 primary_teacher_id=tid

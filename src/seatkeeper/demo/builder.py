@@ -23,6 +23,7 @@ from seatkeeper.roster.models import (
     Teacher,
     Term,
 )
+from seatkeeper.seats.ledger import seat_change
 from seatkeeper.seats.models import Allocation, Purchase, TeacherAccess
 
 BATCH = 5000
@@ -73,61 +74,68 @@ class RosterBuilder:
     @transaction.atomic
     def flush(self) -> None:
         d = self.district
-        Teacher.objects.bulk_create(self.teachers, batch_size=BATCH)
-        TeacherAccess.objects.bulk_create(
-            [TeacherAccess(district=d, teacher=t, product=p, on=on) for t, p, on in self.access],
-            batch_size=BATCH,
-        )
-        Classroom.objects.bulk_create(self.classrooms, batch_size=BATCH)
-        ClassroomTeacher.objects.bulk_create(
-            [ClassroomTeacher(district=d, classroom=c, teacher=t) for c, t in self.co_teachers],
-            batch_size=BATCH,
-        )
-        Student.objects.bulk_create(self.students, batch_size=BATCH)
-        seen: set[tuple[int, int]] = set()
-        rows = []
-        for s, c in self.enrollments:
-            key = (s.pk, c.pk)
-            if key not in seen:
-                seen.add(key)
-                rows.append(
-                    Enrollment(district=d, student=s, classroom=c, roster_source=self.source)
-                )
-        Enrollment.objects.bulk_create(rows, batch_size=BATCH)
-        StudentActivity.objects.bulk_create(
-            [
-                StudentActivity(district=d, student=s, kind=k, at=at, classroom=c, source="demo")
-                for s, k, at, c in self.activity
-            ],
-            batch_size=BATCH,
-        )
-        # Denormalised "last seen" columns, as activity_record keeps them.
-        last: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
-        class_last: dict[int, dt.datetime] = {}
-        for s, k, at, c in self.activity:
-            sign, anyx = last.get(s.pk, (None, None))
-            anyx = max(anyx, at) if anyx else at
-            if k == "sign_in":
-                sign = max(sign, at) if sign else at
-            last[s.pk] = (sign, anyx)
-            if c is not None:
-                class_last[c.pk] = max(class_last.get(c.pk, at), at)
-        for s in self.students:
-            if s.pk in last:
-                s.last_sign_in_at, s.last_activity_at = last[s.pk]
-        Student.objects.bulk_update(
-            [s for s in self.students if s.pk in last],
-            ["last_sign_in_at", "last_activity_at"],
-            batch_size=BATCH,
-        )
-        for c in self.classrooms:
-            if c.pk in class_last:
-                c.last_activity_at = class_last[c.pk]
-        Classroom.objects.bulk_update(
-            [c for c in self.classrooms if c.pk in class_last],
-            ["last_activity_at"],
-            batch_size=BATCH,
-        )
+        # Bulk rows, then the seat ledger brought up to date in the same transaction.
+        with seat_change(district_id=d.pk, enforce=False):
+            Teacher.objects.bulk_create(self.teachers, batch_size=BATCH)
+            TeacherAccess.objects.bulk_create(
+                [
+                    TeacherAccess(district=d, teacher=t, product=p, on=on)
+                    for t, p, on in self.access
+                ],
+                batch_size=BATCH,
+            )
+            Classroom.objects.bulk_create(self.classrooms, batch_size=BATCH)
+            ClassroomTeacher.objects.bulk_create(
+                [ClassroomTeacher(district=d, classroom=c, teacher=t) for c, t in self.co_teachers],
+                batch_size=BATCH,
+            )
+            Student.objects.bulk_create(self.students, batch_size=BATCH)
+            seen: set[tuple[int, int]] = set()
+            rows = []
+            for s, c in self.enrollments:
+                key = (s.pk, c.pk)
+                if key not in seen:
+                    seen.add(key)
+                    rows.append(
+                        Enrollment(district=d, student=s, classroom=c, roster_source=self.source)
+                    )
+            Enrollment.objects.bulk_create(rows, batch_size=BATCH)
+            StudentActivity.objects.bulk_create(
+                [
+                    StudentActivity(
+                        district=d, student=s, kind=k, at=at, classroom=c, source="demo"
+                    )
+                    for s, k, at, c in self.activity
+                ],
+                batch_size=BATCH,
+            )
+            # Denormalised "last seen" columns, as activity_record keeps them.
+            last: dict[int, tuple[dt.datetime | None, dt.datetime | None]] = {}
+            class_last: dict[int, dt.datetime] = {}
+            for s, k, at, c in self.activity:
+                sign, anyx = last.get(s.pk, (None, None))
+                anyx = max(anyx, at) if anyx else at
+                if k == "sign_in":
+                    sign = max(sign, at) if sign else at
+                last[s.pk] = (sign, anyx)
+                if c is not None:
+                    class_last[c.pk] = max(class_last.get(c.pk, at), at)
+            for s in self.students:
+                if s.pk in last:
+                    s.last_sign_in_at, s.last_activity_at = last[s.pk]
+            Student.objects.bulk_update(
+                [s for s in self.students if s.pk in last],
+                ["last_sign_in_at", "last_activity_at"],
+                batch_size=BATCH,
+            )
+            for c in self.classrooms:
+                if c.pk in class_last:
+                    c.last_activity_at = class_last[c.pk]
+            Classroom.objects.bulk_update(
+                [c for c in self.classrooms if c.pk in class_last],
+                ["last_activity_at"],
+                batch_size=BATCH,
+            )
 
 
 def ensure_allocations(district: District) -> None:

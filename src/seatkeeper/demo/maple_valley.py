@@ -26,6 +26,7 @@ from seatkeeper.orgs.models import District, Membership, MembershipSchool, Produ
 from seatkeeper.orgs.scoping import system_scope
 from seatkeeper.orgs.services import district_create
 from seatkeeper.roster.models import Classroom, ClassroomStatus, Student, Teacher, Term
+from seatkeeper.seats.ledger import seat_change
 from seatkeeper.seats.models import Allocation, Purchase
 from seatkeeper.seats.selectors import used_by_school
 from seatkeeper.seats.services import product_create
@@ -367,14 +368,15 @@ def _build(today: dt.date) -> District:
     _moved_students(b, rng, schools, current, seq, days_ago)
     # The teacher login is Ms. Rivera; archived classrooms exist too, to show they count nothing.
     b.flush()
-    for plan in SCHOOLS[:3]:
-        old = Classroom.objects.filter(
-            district=district, school=schools[plan.name], term=last
-        ).order_by("id")[:1]
-        for c in old:
-            c.status = ClassroomStatus.ARCHIVED
-            c.archived_at = now - dt.timedelta(days=160)
-            c.save(update_fields=["status", "archived_at"])
+    with seat_change(district_id=district.pk, enforce=False):
+        for plan in SCHOOLS[:3]:
+            old = Classroom.objects.filter(
+                district=district, school=schools[plan.name], term=last
+            ).order_by("id")[:1]
+            for c in old:
+                c.status = ClassroomStatus.ARCHIVED
+                c.archived_at = now - dt.timedelta(days=160)
+                c.save(update_fields=["status", "archived_at"])
     _licenses(district, schools, core, ela, y)
     _logins(district, schools, special)
     audit_record(

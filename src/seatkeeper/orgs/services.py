@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.text import slugify
 
 from seatkeeper.audit import actions
@@ -182,34 +181,6 @@ def school_update(
     if old != new:
         audit_record(
             scope=scope, action=actions.SCHOOL_CHANGED, target=school, data={"old": old, "new": new}
-        )
-    return school
-
-
-@transaction.atomic
-def school_delete(*, scope: Scope, school: School) -> School:
-    require_district_admin(scope, doing="delete schools")
-    school = get_school_for(scope, school.pk)
-    if school.deleted_at is None:
-        school.deleted_at = timezone.now()
-        school.save(update_fields=["deleted_at"])
-        audit_record(scope=scope, action=actions.SCHOOL_DELETED, target=school)
-    return school
-
-
-@transaction.atomic
-def school_restore(*, scope: Scope, school: School) -> School:
-    require_district_admin(scope, doing="restore schools")
-    school = get_school_for(scope, school.pk)
-    if school.deleted_at is not None:
-        old = school.deleted_at.isoformat()
-        school.deleted_at = None
-        school.save(update_fields=["deleted_at"])
-        audit_record(
-            scope=scope,
-            action=actions.SCHOOL_RESTORED,
-            target=school,
-            data={"old": {"deleted_at": old}},
         )
     return school
 

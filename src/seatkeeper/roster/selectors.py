@@ -1,8 +1,8 @@
 """Roster reads for admin pages, in bulk (no query per row).
 
-Seat figures come from `licensing.selectors` (`seat_holders`, `licensed_enrollments`): this module
-only groups them per teacher, classroom or student, so "seats held" and "seats freed" here are
-exactly what the counting rules (R1, R4, R5, R8) say.
+Seat figures come from `seats`: who holds a seat from the ledger (`seats.selectors.holding_seat`),
+"seats held" and "seats freed" per teacher or classroom from the what-if model of the school
+(`seats.selectors.school_seat_model`, R1, R4, R5, R8); nothing here counts seats.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from seatkeeper.orgs.scoping import Scope
 from seatkeeper.roster.models import Classroom, ClassroomStatus, Enrollment, Student, Teacher
 from seatkeeper.roster.scoping import classrooms_visible, students_visible, teachers_visible
 from seatkeeper.seats.models import TeacherAccess
-from seatkeeper.seats.selectors import licensed_enrollments, seat_holders
+from seatkeeper.seats.selectors import holding_seat, school_seat_model
 
 
 def _of_school(school: School) -> Q:
@@ -45,8 +45,8 @@ class TeacherSeats:
 def teacher_seats(*, scope: Scope, school: School, product: Product) -> list[TeacherSeats]:
     """Every teacher of the school (home school or primary teacher of a classroom there).
 
-    Three queries whatever the number of teachers: teachers with classroom counts, access
-    switches, and the school's seat holders (licensing.selectors.seat_holders).
+    A constant number of queries whatever the number of teachers: teachers with classroom
+    counts, access switches, and the school's what-if model (seats.selectors.school_seat_model).
     """
     teachers = list(
         Teacher.objects.filter(teachers_visible(scope), deleted_at__isnull=True)
@@ -69,29 +69,14 @@ def teacher_seats(*, scope: Scope, school: School, product: Product) -> list[Tea
             district_id=school.district_id, product=product, teacher_id__in=ids, on=True
         ).values_list("teacher_id", flat=True)
     )
-    owner = dict(
-        Classroom.objects.filter(district_id=school.district_id, school=school).values_list(
-            "id", "primary_teacher_id"
-        )
-    )
-    held: dict[int, int] = defaultdict(int)
-    freed: dict[int, int] = defaultdict(int)
-    for holder in seat_holders(scope=scope, school=school, product=product):
-        owners = {owner.get(c) for c in holder.classroom_ids}
-        for t in owners:
-            if t is not None:
-                held[t] += 1
-        if len(owners) == 1:
-            (only,) = owners
-            if only is not None:
-                freed[only] += 1
+    figures = school_seat_model(scope=scope, school=school, product=product).by_teacher(school.pk)
     return [
         TeacherSeats(
             teacher=t,
             access_on=t.pk in on,
             classrooms=t.n_classrooms,
-            seats_held=held.get(t.pk, 0),
-            freed_if_off=freed.get(t.pk, 0),
+            seats_held=figures.get(t.pk, (0, 0))[0],
+            freed_if_off=figures.get(t.pk, (0, 0))[1],
         )
         for t in teachers
     ]
@@ -146,19 +131,13 @@ def classroom_rows(
         )
         .order_by("name", "id")
     )
-    held: dict[int, int] = defaultdict(int)
-    only: dict[int, int] = defaultdict(int)
-    for holder in seat_holders(scope=scope, school=school, product=product):
-        for c in holder.classroom_ids:
-            held[c] += 1
-        if len(holder.classroom_ids) == 1:
-            only[holder.classroom_ids[0]] += 1
+    figures = school_seat_model(scope=scope, school=school, product=product).by_classroom(school.pk)
     return [
         ClassroomRow(
             classroom=c,
             enrolled=c.n_enrolled,
-            seats_held=held.get(c.pk, 0),
-            seats_only_here=only.get(c.pk, 0),
+            seats_held=figures.get(c.pk, (0, 0))[0],
+            seats_only_here=figures.get(c.pk, (0, 0))[1],
         )
         for c in rows
     ]
@@ -215,7 +194,7 @@ def student_page(
     """One page of a school's students, searched and sorted in the database.
 
     A constant number of queries whatever the page size: count, page, the page's classrooms at
-    the school, and which of the page's students hold a seat there (licensed_enrollments).
+    the school, and which of the page's students hold a seat there (the seat ledger).
     """
     sort = sort if sort in STUDENT_SORTS else "name"
     qs = students_at_school(scope=scope, school=school, deleted=deleted)
@@ -246,12 +225,11 @@ def student_page(
         .values_list("student_id", "classroom_id", "classroom__name")
     ):
         classes[sid].append((cid, name))
-    holding = set(
-        licensed_enrollments(
-            district_id=school.district_id, product_id=product.pk, school_ids=[school.pk]
-        )
-        .filter(student_id__in=ids)
-        .values_list("student_id", flat=True)
+    holding = holding_seat(
+        district_id=school.district_id,
+        school_id=school.pk,
+        product_id=product.pk,
+        student_ids=ids,
     )
     rows = [
         StudentRow(

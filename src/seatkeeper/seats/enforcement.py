@@ -1,10 +1,15 @@
-"""Enforcement (domain.md "Enforcement"): soft, hard, grace per district and product.
+"""Enforcement (domain.md "Enforcement"): soft, hard, grace per district and product, on the
+seat ledger's counters. There is no recount on the write path.
 
-`seat_guard` wraps any write that could raise used(S,P) or lower capacity(S,P). In hard mode it
-locks the (school, product) allocation rows first (SELECT ... FOR UPDATE on PostgreSQL; SQLite
-serialises writers with BEGIN IMMEDIATE), so concurrent enrollments cannot overshoot, then
-refuses the change if afterwards used > capacity and the change made it worse. Changes that
-lower usage always go through.
+- A change that may raise used(S,P) (any roster write) is checked when its `seat_change` block
+  syncs the ledger: under the district's ledger lock, for every (school, product) whose counter
+  it raised, hard mode refuses it if used now exceeds capacity (`refuse_growth_over_capacity`).
+- A change that lowers capacity(S,P) (allocations, purchases) runs in `seat_guard`: it takes the
+  same lock, reads capacity before and after and the counter, and refuses a hard-mode school
+  ending above capacity with less capacity than before.
+
+Changes that lower usage always go through. The error (HTTP 409) names the school, product,
+capacity and used, and nothing is written (the transaction rolls back).
 """
 
 from __future__ import annotations
@@ -14,19 +19,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from django.db import transaction
+from django.db.models import Sum
 
 from seatkeeper.orgs.models import Product, School
 from seatkeeper.seats.errors import CapacityExceeded
-from seatkeeper.seats.models import Allocation, EnforcementMode
-from seatkeeper.seats.selectors import (
-    active_purchases,
-    effective_mode,
-    today,
-    used_by_school,
-)
+from seatkeeper.seats.ledger import SeatDelta, lock
+from seatkeeper.seats.models import Allocation, EnforcementMode, SeatCount
+from seatkeeper.seats.selectors import active_purchases, effective_mode, today
 
 
-def _capacity(district_id: int, school_id: int, product_id: int, on: dt.date) -> int:
+def capacity(district_id: int, school_id: int, product_id: int, on: dt.date) -> int:
+    """capacity(S,P) on a day: allocation + school-owned purchases whose term contains it (R7)."""
     alloc = (
         Allocation.objects.filter(
             district_id=district_id, school_id=school_id, product_id=product_id
@@ -35,18 +38,70 @@ def _capacity(district_id: int, school_id: int, product_id: int, on: dt.date) ->
         .first()
         or 0
     )
-    bought = sum(
+    bought = (
         active_purchases(district_id=district_id, product_id=product_id, on=on)
         .filter(school_id=school_id)
-        .values_list("seats", flat=True)
+        .aggregate(n=Sum("seats"))["n"]
+        or 0
     )
     return alloc + bought
 
 
-def _used(district_id: int, school_id: int, product_id: int) -> int:
-    return used_by_school(
-        district_id=district_id, product_id=product_id, school_ids=[school_id]
-    ).get(school_id, 0)
+def used(district_id: int, school_id: int, product_id: int) -> int:
+    """used(S,P) from the ledger's counter."""
+    return (
+        SeatCount.objects.filter(
+            district_id=district_id, school_id=school_id, product_id=product_id
+        )
+        .values_list("used", flat=True)
+        .first()
+        or 0
+    )
+
+
+def _refuse(
+    district_id: int, school_id: int, product_id: int, *, cap: int, before: int, what: str
+) -> CapacityExceeded:
+    school = School.objects.get(pk=school_id, district_id=district_id)
+    product = Product.objects.get(pk=product_id, district_id=district_id)
+    return CapacityExceeded(
+        f"Hard enforcement: {school.name} has {cap} {product.name} seats and {before} are used; "
+        f"{what}. Nothing was changed.",
+        school=school.name,
+        school_id=school.pk,
+        product=product.code,
+        capacity=cap,
+        used=before,
+    )
+
+
+def _hard(district_id: int, product_id: int, on: dt.date, cache: dict[int, bool]) -> bool:
+    if product_id not in cache:
+        mode = effective_mode(district_id=district_id, product_id=product_id, on=on)
+        cache[product_id] = mode == EnforcementMode.HARD
+    return cache[product_id]
+
+
+def refuse_growth_over_capacity(
+    district_id: int, delta: SeatDelta, *, on: dt.date | None = None
+) -> None:
+    """Raise CapacityExceeded when the synced change raised a hard-mode used(S,P) above
+    capacity(S,P). Runs under the ledger lock that the sync took (held to COMMIT)."""
+    on = on or today()
+    hard: dict[int, bool] = {}
+    for (school_id, product_id), (before, after) in sorted(delta.moved.items()):
+        if after <= before or not _hard(district_id, product_id, on, hard):
+            continue
+        cap = capacity(district_id, school_id, product_id, on)
+        if after > cap:
+            raise _refuse(
+                district_id,
+                school_id,
+                product_id,
+                cap=cap,
+                before=before,
+                what=f"this change would use {after}",
+            )
 
 
 @contextmanager
@@ -57,9 +112,9 @@ def seat_guard(
     product_ids: Iterable[int] | None = None,
     on: dt.date | None = None,
 ) -> Iterator[None]:
-    """Refuse (CapacityExceeded) a change that pushes a hard-mode school over capacity.
-
-    Must run inside `transaction.atomic()`; the caller's writes happen in the `with` body.
+    """Refuse (CapacityExceeded) a change that lowers a hard-mode school's capacity below what
+    it uses (allocations, purchases). Must run inside `transaction.atomic()`; the caller's
+    writes happen in the `with` body. Roster writes use `seats.ledger.seat_change` instead.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("seat_guard must run inside transaction.atomic()")
@@ -74,44 +129,23 @@ def seat_guard(
             .values_list("id", flat=True)
         )
     )
-    hard_products = [
-        p
-        for p in products
-        if effective_mode(district_id=district_id, product_id=p, on=on) == EnforcementMode.HARD
-    ]
-    pairs = [(s, p) for s in schools for p in hard_products]
+    hard: dict[int, bool] = {}
+    pairs = [(s, p) for s in schools for p in products if _hard(district_id, p, on, hard)]
     if not pairs:
         yield
         return
-    for s, p in pairs:
-        Allocation.objects.get_or_create(district_id=district_id, school_id=s, product_id=p)
-    # Lock in a fixed order (by id) so two guards never deadlock.
-    list(
-        Allocation.objects.select_for_update()
-        .filter(district_id=district_id, school_id__in=schools, product_id__in=hard_products)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    before = {
-        (s, p): (_used(district_id, s, p), _capacity(district_id, s, p, on)) for s, p in pairs
-    }
+    lock(district_id)  # no sync may move these counters until COMMIT
+    before = {(s, p): capacity(district_id, s, p, on) for s, p in pairs}
     yield
-    for (s, p), (used_before, cap_before) in before.items():
-        used_after = _used(district_id, s, p)
-        cap_after = _capacity(district_id, s, p, on)
-        if used_after > cap_after and (used_after > used_before or cap_after < cap_before):
-            school = School.objects.get(pk=s)
-            product = Product.objects.get(pk=p)
-            if used_after > used_before:
-                what = f"this change would use {used_after}"
-            else:
-                what = f"this change would leave {cap_after} seats for {used_after} in use"
-            raise CapacityExceeded(
-                f"Hard enforcement: {school.name} has {cap_before} {product.name} seats and "
-                f"{used_before} are used; {what}. Nothing was changed.",
-                school=school.name,
-                school_id=school.pk,
-                product=product.code,
-                capacity=cap_before,
-                used=used_before,
+    for (s, p), cap_before in before.items():
+        cap_after = capacity(district_id, s, p, on)
+        in_use = used(district_id, s, p)
+        if in_use > cap_after and cap_after < cap_before:
+            raise _refuse(
+                district_id,
+                s,
+                p,
+                cap=cap_before,
+                before=in_use,
+                what=f"this change would leave {cap_after} seats for {in_use} in use",
             )

@@ -87,3 +87,105 @@ class Enforcement(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["district", "product"], name="enforcement_once")
         ]
+
+
+# --- the seat ledger (docs/architecture.md "The seat ledger") ----------------------------------
+
+
+class Seat(TenantModel):
+    """One counted seat: a student at a school for a product (R1: counted once however many
+    licensed classrooms of the school hold it), with what holds it.
+
+    Derived data, kept exact by `seats.ledger.sync` in the transaction of every change. The
+    references carry no database constraint (a derived row must never slow or block the writes
+    it follows) and Django never cascades into them: the ledger removes its own rows, so the
+    counters always move with them. `seatkeeper seats verify` compares them with a recount.
+    """
+
+    district = models.ForeignKey(
+        "orgs.District", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    student = models.ForeignKey(
+        "roster.Student",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    classrooms = models.PositiveIntegerField(
+        help_text="Licensed classrooms of the school holding it."
+    )
+    classroom = models.ForeignKey(
+        "roster.Classroom",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+        help_text="One of them (the lowest id): where the seat comes from.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "school", "product", "student"], name="seat_once"
+            )
+        ]
+        indexes = [models.Index(fields=["district", "student"], name="seat_by_student")]
+
+    def __str__(self) -> str:
+        return (
+            f"seat: student {self.student_id} at school {self.school_id}, product {self.product_id}"
+        )
+
+
+class SeatCount(TenantModel):
+    """used(S,P): the number of Seat rows of a school and product, moved by the same sync that
+    moves the rows. Hard enforcement reads it under the district's ledger lock; no recount."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "school", "product"], name="seat_count_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"used {self.used}: school {self.school_id}, product {self.product_id}"
+
+
+class JournalKind(models.TextChoices):
+    STUDENT = "s", "Student"
+    CLASSROOM = "c", "Classroom"
+    TEACHER = "t", "Teacher"
+    SCHOOL = "h", "School"
+
+
+class SeatJournal(models.Model):
+    """What a change touched, written by database triggers on the tables seats are counted from
+    (enrollments; classrooms' status, deletion, primary teacher and school; teachers', students'
+    and schools' deletion; access rows). Any write, by any code path (services, the importer's
+    set-based SQL, a shell), is journaled by the database itself; `seats.ledger.sync` turns the
+    journal into the touched (school, product, student) set, recomputes those seats and empties
+    it in the same transaction. On PostgreSQL a deferred constraint trigger refuses a COMMIT
+    that leaves journal rows behind, so a write path that forgets the sync fails loudly.
+
+    No foreign keys and no index but the primary key: the journal is empty between
+    transactions, and inserting into it must cost the writes it follows next to nothing.
+    """
+
+    district_id = models.BigIntegerField()
+    kind = models.CharField(max_length=1, choices=JournalKind.choices)
+    ref = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"journal: district {self.district_id}, {self.get_kind_display()} {self.ref}"

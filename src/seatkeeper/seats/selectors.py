@@ -1,21 +1,26 @@
-"""Seat counting reads (R1-R8), in bulk: one aggregate query per source of figures.
+"""Seat reads (R1-R8). used(S,P) comes from the seat ledger (`seats.ledger`): the SeatCount
+counter of each school and product, and the Seat rows for who holds a school's seats; a
+district's usage costs one row per school, whatever the number of students.
 
 - used(S,P): distinct students with at least one enrollment in a licensed classroom of S for P.
   Licensed = active, not deleted, primary teacher not deleted and with access ON for P (R1, R4,
   R5, R8). Deleted students count for nothing (R5); duplicates each count (R3); a student in two
-  schools counts at each (R6).
-- capacity(S,P) on a day: allocation + school-owned purchases whose term contains the day (R7).
+  schools counts at each (R6). The ledger keeps exactly this, in the transaction of every change.
+- capacity(S,P) on a day: allocation + school-owned purchases whose term contains the day (R7),
+  computed from purchases (few rows).
+- `licensed_enrollments`: the (student, classroom) rows that hold seats, which the what-if model
+  (`seats.whatif`) is loaded from, for the planner and for "what would this free" figures.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from seatkeeper.errors import NotFound
@@ -34,9 +39,12 @@ from seatkeeper.seats.models import (
     Enforcement,
     EnforcementMode,
     Purchase,
+    Seat,
+    SeatCount,
     TeacherAccess,
 )
 from seatkeeper.seats.sources import ACTIVE, roster_model
+from seatkeeper.seats.whatif import SeatFacts, SeatModel
 
 
 def today() -> dt.date:
@@ -91,14 +99,11 @@ def licensed_enrollments(
 def used_by_school(
     *, district_id: int, product_id: int, school_ids: Iterable[int] | None = None
 ) -> dict[int, int]:
-    """used(S,P) for each school with any seat in use (R1): one GROUP BY query."""
-    rows = (
-        licensed_enrollments(district_id=district_id, product_id=product_id, school_ids=school_ids)
-        .values("classroom__school_id")
-        .annotate(n=Count("student_id", distinct=True))
-        .values_list("classroom__school_id", "n")
-    )
-    return dict(rows)
+    """used(S,P) for each school with any seat in use (R1), from the ledger's counters."""
+    qs = SeatCount.objects.filter(district_id=district_id, product_id=product_id, used__gt=0)
+    if school_ids is not None:
+        qs = qs.filter(school_id__in=list(school_ids))
+    return dict(qs.values_list("school_id", "used"))
 
 
 def allocated_by_school(*, district_id: int, product_id: int) -> dict[int, int]:
@@ -210,7 +215,12 @@ def usage_for_school(
         .first()
         or 0
     )
-    used = used_by_school(district_id=d, product_id=p, school_ids=[school.pk]).get(school.pk, 0)
+    used = (
+        SeatCount.objects.filter(district_id=d, school_id=school.pk, product_id=p)
+        .values_list("used", flat=True)
+        .first()
+        or 0
+    )
     return SchoolUsage(
         id=school.pk,
         name=school.name,
@@ -223,26 +233,67 @@ def usage_for_school(
 
 @dataclass(frozen=True)
 class SeatHolder:
+    """A student holding one of a school's seats, and the licensed classrooms of the school
+    holding it (R1: one seat however many)."""
+
     student_id: int
     classroom_ids: tuple[int, ...]
 
+    @property
+    def classrooms(self) -> int:
+        return len(self.classroom_ids)
+
 
 def seat_holders(*, scope: Scope, school: School, product: Product) -> list[SeatHolder]:
-    """Which students use the school's seats, and through which licensed classrooms."""
+    """Who holds the school's seats for the product (the ledger's Seat rows), each with the
+    licensed classrooms holding it (the what-if model's rows of the school)."""
     school = get_school_for(scope, school.pk)
     if product.district_id != school.district_id:
         raise NotFound(f"No product {product.code!r}.")
-    rows = (
+    seated = set(
+        Seat.objects.filter(
+            district_id=school.district_id, school_id=school.pk, product=product
+        ).values_list("student_id", flat=True)
+    )
+    by_student: dict[int, list[int]] = defaultdict(list)
+    for sid, cid in (
         licensed_enrollments(
             district_id=school.district_id, product_id=product.pk, school_ids=[school.pk]
         )
         .order_by("student_id", "classroom_id")
         .values_list("student_id", "classroom_id")
+    ):
+        if sid in seated:
+            by_student[sid].append(cid)
+    return [SeatHolder(student_id=s, classroom_ids=tuple(by_student[s])) for s in sorted(seated)]
+
+
+def seats_of_students(
+    *, district_id: int, student_ids: Iterable[int]
+) -> dict[int, set[tuple[int, int]]]:
+    """The (school, product) seats each student holds now (R1, R6), from the ledger."""
+    out: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    ids = sorted(set(student_ids))
+    for i in range(0, len(ids), 5000):
+        for student, school, product in Seat.objects.filter(
+            district_id=district_id, student_id__in=ids[i : i + 5000]
+        ).values_list("student_id", "school_id", "product_id"):
+            out[student].add((school, product))
+    return dict(out)
+
+
+def holding_seat(
+    *, district_id: int, school_id: int, product_id: int, student_ids: Iterable[int]
+) -> set[int]:
+    """Which of these students hold a seat at the school for the product (the ledger)."""
+    return set(
+        Seat.objects.filter(
+            district_id=district_id,
+            school_id=school_id,
+            product_id=product_id,
+            student_id__in=list(student_ids),
+        ).values_list("student_id", flat=True)
     )
-    by_student: dict[int, list[int]] = defaultdict(list)
-    for sid, cid in rows:
-        by_student[sid].append(cid)
-    return [SeatHolder(student_id=s, classroom_ids=tuple(c)) for s, c in by_student.items()]
 
 
 def effective_mode(*, district_id: int, product_id: int, on: dt.date | None = None) -> str:
@@ -274,3 +325,54 @@ def enforcement_get(*, district_id: int, product_id: int) -> dict[str, object]:
 def get_purchase_for(scope: Scope, pk: Any) -> Purchase:
     """A purchase of the scope's district (an operator not bound to a district: any)."""
     return get_visible(scope, Purchase, pk, own_rows_q(scope), "purchase")
+
+
+# --- the what-if model's loader ------------------------------------------------------------
+
+
+def seat_facts(
+    *,
+    district_id: int,
+    product_id: int,
+    school_ids: Iterable[int],
+    used: Mapping[int, int] | None = None,
+    capacity: Mapping[int, int] | None = None,
+) -> SeatFacts:
+    """The what-if model's facts for one product: the licensed enrollment rows and licensed
+    classrooms of `school_ids`, with used/capacity per school (given, or from the ledger)."""
+    ids = sorted(set(school_ids))
+    rows = tuple(
+        licensed_enrollments(district_id=district_id, product_id=product_id, school_ids=ids)
+        .order_by()
+        .values_list("student_id", "classroom_id")
+    )
+    school_of: dict[int, int] = {}
+    teacher_of: dict[int, int] = {}
+    for pk, school, teacher in (
+        roster_model("Classroom")
+        .objects.filter(
+            licensed_classroom_q(product_id), district_id=district_id, school_id__in=ids
+        )
+        .values_list("id", "school_id", "primary_teacher_id")
+    ):
+        school_of[pk] = school
+        teacher_of[pk] = teacher
+    if used is None:
+        used = used_by_school(district_id=district_id, product_id=product_id, school_ids=ids)
+    return SeatFacts(
+        rows=rows,
+        school_of=school_of,
+        teacher_of=teacher_of,
+        used=dict(used),
+        capacity=dict(capacity or {}),
+    )
+
+
+def school_seat_model(*, scope: Scope, school: School, product: Product) -> SeatModel:
+    """The what-if model of one school (the License and Classrooms pages' figures)."""
+    school = get_school_for(scope, school.pk)
+    if product.district_id != school.district_id:
+        raise NotFound(f"No product {product.code!r}.")
+    return SeatModel(
+        seat_facts(district_id=school.district_id, product_id=product.pk, school_ids=[school.pk])
+    )

@@ -23,8 +23,10 @@ from seatkeeper.orgs.scoping import (
     get_school_for,
     require_district_admin,
 )
+from seatkeeper.seats import ledger
 from seatkeeper.seats.enforcement import seat_guard
 from seatkeeper.seats.errors import PoolExceeded
+from seatkeeper.seats.ledger import seat_change
 from seatkeeper.seats.models import (
     Allocation,
     Enforcement,
@@ -34,6 +36,7 @@ from seatkeeper.seats.models import (
 )
 from seatkeeper.seats.selectors import get_purchase_for, pool_seats, today
 from seatkeeper.seats.sources import roster_model
+from seatkeeper.seats.verify import Report, verify
 
 PURCHASE_FIELDS = ["product_id", "school_id", "seats", "starts_on", "ends_on", "reference"]
 
@@ -352,14 +355,18 @@ def product_create(*, scope: Scope, district: District, code: str, name: str) ->
         raise Conflict(f"Product {code!r} already exists in {district.name}.")
     product = Product.objects.create(district=district, code=code, name=name.strip() or code)
     teachers = roster_model("Teacher").objects.filter(district=district)
-    TeacherAccess.objects.bulk_create(
-        [
-            TeacherAccess(
-                district=district, teacher_id=t, product=product, on=district.new_teacher_access
-            )
-            for t in teachers.values_list("id", flat=True)
-        ]
-    )
+    with seat_change(district_id=district.pk):  # teachers with access ON: their students count
+        TeacherAccess.objects.bulk_create(
+            [
+                TeacherAccess(
+                    district=district,
+                    teacher_id=t,
+                    product=product,
+                    on=district.new_teacher_access,
+                )
+                for t in teachers.values_list("id", flat=True)
+            ]
+        )
     audit_record(
         scope=scope,
         action=actions.PRODUCT_CREATED,
@@ -367,3 +374,57 @@ def product_create(*, scope: Scope, district: District, code: str, name: str) ->
         data={"new": snapshot(product, ["code", "name"])},
     )
     return product
+
+
+@transaction.atomic
+def school_delete(*, scope: Scope, school: School) -> School:
+    """Soft-delete a school: its seats stop counting (R5); restore brings them back."""
+    require_district_admin(scope, doing="delete schools")
+    school = get_school_for(scope, school.pk)
+    if school.deleted_at is None:
+        with seat_change(district_id=school.district_id):  # its seats stop counting
+            school.deleted_at = timezone.now()
+            school.save(update_fields=["deleted_at"])
+        audit_record(scope=scope, action=actions.SCHOOL_DELETED, target=school)
+    return school
+
+
+@transaction.atomic
+def school_restore(*, scope: Scope, school: School) -> School:
+    require_district_admin(scope, doing="restore schools")
+    school = get_school_for(scope, school.pk)
+    if school.deleted_at is not None:
+        old = school.deleted_at.isoformat()
+        with seat_change(district_id=school.district_id):  # hard mode applies
+            school.deleted_at = None
+            school.save(update_fields=["deleted_at"])
+        audit_record(
+            scope=scope,
+            action=actions.SCHOOL_RESTORED,
+            target=school,
+            data={"old": {"deleted_at": old}},
+        )
+    return school
+
+
+@transaction.atomic
+def ledger_repair(*, scope: Scope, district: District) -> Report:
+    """Rebuild the district's seat ledger from the roster in one audited transaction.
+
+    Returns the verify report from before the repair (what was wrong). A repair that finds
+    nothing wrong writes no audit entry."""
+    require_district_admin(scope, doing="repair the seat ledger")
+    district = get_district_for(scope, district.pk)
+    report = verify(district)
+    if report.ok:
+        return report
+    ledger.rebuild(district.pk)
+    audit_record(
+        scope=scope,
+        action=actions.LEDGER_REPAIRED,
+        target=district,
+        district_id=district.pk,
+        label=f"seat ledger of {district.slug} rebuilt",
+        data={"old": report.as_dict(), "new": verify(district).as_dict()},
+    )
+    return report

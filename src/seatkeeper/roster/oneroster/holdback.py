@@ -20,7 +20,7 @@ from seatkeeper.orgs.models import District, Product
 from seatkeeper.orgs.scoping import Scope
 from seatkeeper.roster.models import Enrollment, Student
 from seatkeeper.roster.oneroster.summary import Snapshot
-from seatkeeper.seats.models import Allocation, EnforcementMode
+from seatkeeper.seats.models import EnforcementMode
 from seatkeeper.seats.selectors import effective_mode, licensed_enrollments, usage_for_district
 
 
@@ -30,18 +30,6 @@ def hard_products(district: District) -> list[Product]:
         for p in Product.objects.filter(district=district).order_by("id")
         if effective_mode(district_id=district.pk, product_id=p.pk) == EnforcementMode.HARD
     ]
-
-
-def lock_seats(district: District) -> None:
-    """Lock the allocation rows of hard-mode products (as seat_guard does) for the import."""
-    products = [p.pk for p in hard_products(district)]
-    if products:
-        list(
-            Allocation.objects.select_for_update()
-            .filter(district=district, product_id__in=products)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
 
 
 def hold_back(

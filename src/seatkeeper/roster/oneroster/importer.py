@@ -8,6 +8,8 @@ enrollments, matched by sourcedId. Hard enforcement holds back seats beyond capa
 school and product) is computed inside the transaction; a dry run then rolls it back, so it
 writes nothing and predicts exactly what applying does. One audit entry records the import
 with what undo needs (removed enrollment rows, soft-deleted ids, the id floor of new rows).
+The seat ledger follows the writes set-based (`seats.ledger.sync`), so the summary's seat
+figures are the ledger's own, before and after, in the same transaction.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from seatkeeper.orgs.models import District, Role, RosterSource
 from seatkeeper.orgs.scoping import Scope, district_for, require_district_admin
 from seatkeeper.orgs.services import district_create
 from seatkeeper.roster.models import ImportRun, ImportStatus, Term
-from seatkeeper.roster.oneroster.holdback import hold_back, lock_seats
+from seatkeeper.roster.oneroster.holdback import hold_back
 from seatkeeper.roster.oneroster.mapper import Writer, WriteResult
 from seatkeeper.roster.oneroster.notes import Notes
 from seatkeeper.roster.oneroster.reader import open_source
 from seatkeeper.roster.oneroster.stage import drop_all
 from seatkeeper.roster.oneroster.summary import seat_effect, seat_snapshot
 from seatkeeper.roster.oneroster.validate import Dataset, Known, validate
+from seatkeeper.seats import ledger
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -179,14 +182,18 @@ def apply_import(
                     sourced_id=district_sourced_id,
                 )
                 scope, district = district_for(scope, district_slug)
-            lock_seats(district)
             before = seat_snapshot(scope, district)
             result = write(district)
             if notes.error_count:  # the writer found something validation could not
                 raise refuse(notes, summary)
+            # The writes were journaled by the database: fold them into the seat ledger (one
+            # set-based recompute of the touched students), hold back what hard mode refuses,
+            # and fold that in too. A dry run rolls all of it back.
+            ledger.sync(district.pk, enforce=False)
             held, still_over = hold_back(
                 scope=scope, district=district, before=before, floor=result.enrollment_id_floor
             )
+            ledger.sync(district.pk, enforce=False)
             result.counts["enrollments"].created -= sum(h["enrollments"] for h in held)
             after = seat_snapshot(scope, district)
             summary.update(

@@ -1,8 +1,8 @@
 """Import summaries: the seat effect per school and product, and the plain-text rendering.
 
-Seat figures come from `licensing.selectors.usage_for_district` (never re-counted here), taken
-before and after the writes inside the same transaction, so a dry run shows exactly what
-applying would do.
+Seat figures come from `seats.selectors.usage_for_district` (the seat ledger's counters, never
+re-counted here), taken before and after the writes inside the same transaction, so a dry run
+shows exactly what applying would do.
 """
 
 from __future__ import annotations

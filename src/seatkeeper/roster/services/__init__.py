@@ -2,7 +2,7 @@
 transaction and appends an audit entry; see the submodules for the rules each applies."""
 
 from seatkeeper.roster.services._common import SeatEffect
-from seatkeeper.roster.services.access import access_set
+from seatkeeper.roster.services.access import access_set, access_switch
 from seatkeeper.roster.services.activity import ActivityItem, activity_record
 from seatkeeper.roster.services.classrooms import (
     classroom_archive,
@@ -38,6 +38,7 @@ from seatkeeper.roster.services.teachers import (
 __all__ = [
     "ActivityItem",
     "access_set",
+    "access_switch",
     "SeatEffect",
     "activity_record",
     "classroom_archive",

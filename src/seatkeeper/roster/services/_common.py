@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from seatkeeper.orgs.models import Product
 from seatkeeper.roster.models import Enrollment
-from seatkeeper.seats.selectors import used_by_school
+from seatkeeper.seats.ledger import SeatChange
 
 ENROLLMENT_FIELDS = (
     "id",
@@ -29,22 +28,9 @@ def enrollment_rows(qs: Any) -> list[dict[str, Any]]:
     return out
 
 
-def used_snapshot(district_id: int, school_ids: Iterable[int]) -> dict[tuple[int, str], int]:
-    """used(S,P) for the given schools and every product of the district."""
-    ids = sorted(set(school_ids))
-    out: dict[tuple[int, str], int] = {}
-    if not ids:
-        return out
-    for pid, code in Product.objects.filter(district_id=district_id).values_list("id", "code"):
-        used = used_by_school(district_id=district_id, product_id=pid, school_ids=ids)
-        for s in ids:
-            out[(s, code)] = used.get(s, 0)
-    return out
-
-
 @dataclass(frozen=True)
 class SeatEffect:
-    """What a change did to seats: students touched and seats freed per product."""
+    """What a change did to seats: students touched and seats freed per product code."""
 
     students: int
     seats_freed: dict[str, int] = field(default_factory=dict)
@@ -55,13 +41,15 @@ class SeatEffect:
         return sum(self.seats_freed.values())
 
 
-def seat_effect(
-    before: dict[tuple[int, str], int], after: dict[tuple[int, str], int], students: int
-) -> SeatEffect:
-    freed: dict[str, int] = {}
-    for key, n in before.items():
-        freed[key[1]] = freed.get(key[1], 0) + n - after.get(key, 0)
-    return SeatEffect(students=students, seats_freed=freed)
+def effect_of(change: SeatChange, students: int) -> SeatEffect:
+    """The SeatEffect of a `seat_change` block: seats freed per product code of the district
+    (0 where nothing moved), from the ledger sync."""
+    freed = change.freed()
+    codes = dict(Product.objects.filter(district_id=change.district_id).values_list("id", "code"))
+    return SeatEffect(
+        students=students,
+        seats_freed={code: freed.get(p, 0) for p, code in sorted(codes.items())},
+    )
 
 
 def delete_enrollments(qs: Any) -> list[dict[str, Any]]:

@@ -11,23 +11,23 @@ from seatkeeper.audit.services import audit_record
 from seatkeeper.errors import invalid
 from seatkeeper.orgs.models import Product, Role
 from seatkeeper.orgs.scoping import Scope, require_role
-from seatkeeper.roster.models import Classroom, Teacher
+from seatkeeper.roster.models import Teacher
 from seatkeeper.roster.scoping import get_teacher_for
-from seatkeeper.seats.enforcement import seat_guard
+from seatkeeper.roster.services._common import SeatEffect, effect_of
+from seatkeeper.seats.ledger import seat_change
 from seatkeeper.seats.models import TeacherAccess
 
 
-def _teacher_schools(teacher: Teacher) -> set[int]:
-    return set(
-        Classroom.objects.filter(
-            district_id=teacher.district_id, primary_teacher=teacher
-        ).values_list("school_id", flat=True)
-    )
+def access_set(*, scope: Scope, teacher: Teacher, product: Product, on: bool) -> TeacherAccess:
+    """Turn a teacher's site license access ON or OFF (R4). Teachers never change their own."""
+    return access_switch(scope=scope, teacher=teacher, product=product, on=on)[0]
 
 
 @transaction.atomic
-def access_set(*, scope: Scope, teacher: Teacher, product: Product, on: bool) -> TeacherAccess:
-    """Turn a teacher's site license access ON or OFF (R4). Teachers never change their own."""
+def access_switch(
+    *, scope: Scope, teacher: Teacher, product: Product, on: bool
+) -> tuple[TeacherAccess, SeatEffect]:
+    """`access_set`, also returning the seats the switch freed (negative: took), from the sync."""
     teacher = get_teacher_for(scope, teacher.pk)
     require_role(
         scope,
@@ -38,8 +38,7 @@ def access_set(*, scope: Scope, teacher: Teacher, product: Product, on: bool) ->
     )
     if product.district_id != teacher.district_id:
         raise invalid("product", "not a product of this district", product.code)
-    schools = _teacher_schools(teacher) if on else set()
-    with seat_guard(district_id=teacher.district_id, school_ids=schools, product_ids=[product.pk]):
+    with seat_change(district_id=teacher.district_id) as change:  # R4: hard mode refuses growth
         access, _ = TeacherAccess.objects.select_for_update().get_or_create(
             district_id=teacher.district_id,
             teacher=teacher,
@@ -60,6 +59,7 @@ def access_set(*, scope: Scope, teacher: Teacher, product: Product, on: bool) ->
                 "new": {"on": access.on},
                 "teacher": teacher.pk,
                 "product": product.code,
+                "seats_freed": change.freed().get(product.pk, 0),
             },
         )
-    return access
+    return access, effect_of(change, change.delta.students)

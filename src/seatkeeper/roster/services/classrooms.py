@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,13 +15,8 @@ from seatkeeper.orgs.models import District, RosterSource, School
 from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, require_school_admin
 from seatkeeper.roster.models import Classroom, ClassroomStatus, ClassroomTeacher, Teacher, Term
 from seatkeeper.roster.scoping import get_classroom_for, get_term_for
-from seatkeeper.roster.services._common import (
-    SeatEffect,
-    delete_enrollments,
-    seat_effect,
-    used_snapshot,
-)
-from seatkeeper.seats.enforcement import seat_guard
+from seatkeeper.roster.services._common import SeatEffect, delete_enrollments, effect_of
+from seatkeeper.seats.ledger import seat_change
 
 CLASSROOM_FIELDS = [
     "name",
@@ -194,7 +189,7 @@ def classroom_update(
     new_primary = classroom.primary_teacher if primary_teacher == "unchanged" else primary_teacher
     co_list = list(co_teachers) if co_teachers is not None else []
     _check_links(classroom.district_id, classroom.school, new_term, [new_primary, *co_list])  # type: ignore[arg-type]
-    with seat_guard(district_id=classroom.district_id, school_ids=[classroom.school_id]):
+    with seat_change(district_id=classroom.district_id):
         if name is not None:
             if not name.strip():
                 raise invalid("name", "a classroom needs a name")
@@ -237,22 +232,16 @@ def _state(c: Classroom) -> dict[str, object]:
 
 
 def _change_state(
-    scope: Scope, classroom: Classroom, action: str, mutate, guard: bool
-) -> tuple[Classroom, SeatEffect]:  # type: ignore[no-untyped-def]
+    scope: Scope, classroom: Classroom, action: str, mutate: Callable[[Classroom], None]
+) -> tuple[Classroom, SeatEffect]:
     classroom = get_classroom_for(scope, classroom.pk)
     require_school_admin(scope, classroom.school_id, doing="change classrooms")
-    d, s = classroom.district_id, classroom.school_id
-    before = used_snapshot(d, [s])
     old = _state(classroom)
-    if guard:
-        with seat_guard(district_id=d, school_ids=[s]):
-            mutate(classroom)
-            classroom.save()
-    else:
+    with seat_change(district_id=classroom.district_id) as change:  # restore: hard mode applies
         mutate(classroom)
         classroom.save()
     new = _state(classroom)
-    effect = seat_effect(before, used_snapshot(d, [s]), classroom.enrollments.count())
+    effect = effect_of(change, classroom.enrollments.count())
     if old != new:
         audit_record(
             scope=scope,
@@ -272,7 +261,7 @@ def classroom_archive(*, scope: Scope, classroom: Classroom) -> tuple[Classroom,
             c.status = ClassroomStatus.ARCHIVED
             c.archived_at = timezone.now()
 
-    return _change_state(scope, classroom, actions.CLASSROOM_ARCHIVED, mutate, guard=False)
+    return _change_state(scope, classroom, actions.CLASSROOM_ARCHIVED, mutate)
 
 
 @transaction.atomic
@@ -282,7 +271,7 @@ def classroom_delete(*, scope: Scope, classroom: Classroom) -> tuple[Classroom, 
     def mutate(c: Classroom) -> None:
         c.deleted_at = c.deleted_at or timezone.now()
 
-    return _change_state(scope, classroom, actions.CLASSROOM_DELETED, mutate, guard=False)
+    return _change_state(scope, classroom, actions.CLASSROOM_DELETED, mutate)
 
 
 @transaction.atomic
@@ -294,7 +283,7 @@ def classroom_restore(*, scope: Scope, classroom: Classroom) -> tuple[Classroom,
         c.status = ClassroomStatus.ACTIVE
         c.archived_at = None
 
-    return _change_state(scope, classroom, actions.CLASSROOM_RESTORED, mutate, guard=True)
+    return _change_state(scope, classroom, actions.CLASSROOM_RESTORED, mutate)
 
 
 @transaction.atomic
@@ -302,10 +291,9 @@ def classroom_unenroll_all(*, scope: Scope, classroom: Classroom) -> SeatEffect:
     """Un-enroll every student (accounts stay, R2). The audit entry keeps the rows for undo."""
     classroom = get_classroom_for(scope, classroom.pk)
     require_school_admin(scope, classroom.school_id, doing="un-enroll classrooms")
-    d, s = classroom.district_id, classroom.school_id
-    before = used_snapshot(d, [s])
-    rows = delete_enrollments(classroom.enrollments.all())
-    effect = seat_effect(before, used_snapshot(d, [s]), len(rows))
+    with seat_change(district_id=classroom.district_id) as change:
+        rows = delete_enrollments(classroom.enrollments.all())
+    effect = effect_of(change, len(rows))
     if rows:
         audit_record(
             scope=scope,

@@ -21,7 +21,7 @@ from seatkeeper.roster.scoping import (
     get_student_for,
 )
 from seatkeeper.roster.services._common import enrollment_rows
-from seatkeeper.seats.enforcement import seat_guard
+from seatkeeper.seats.ledger import seat_change
 
 
 @transaction.atomic
@@ -47,7 +47,7 @@ def enrollment_create(
     existing = Enrollment.objects.filter(classroom=classroom, student=student).first()
     if existing is not None:
         raise Conflict(f"{student} is already enrolled in {classroom}.", enrollment=existing.pk)
-    with seat_guard(district_id=classroom.district_id, school_ids=[classroom.school_id]):
+    with seat_change(district_id=classroom.district_id):
         enrollment = Enrollment.objects.create(
             district_id=classroom.district_id,
             student=student,
@@ -91,7 +91,8 @@ def enrollment_delete(*, scope: Scope, enrollment: Enrollment) -> None:
         raise Forbidden("You may only un-enroll students from your own classrooms.")
     rows = enrollment_rows(Enrollment.objects.filter(pk=enrollment.pk))
     label = f"{enrollment.student} ✕ {enrollment.classroom}"
-    enrollment.delete()
+    with seat_change(district_id=enrollment.district_id):
+        enrollment.delete()
     audit_record(
         scope=scope,
         action=actions.ENROLLMENT_DELETED,
@@ -129,7 +130,7 @@ def enrollments_restore(*, scope: Scope, rows: Sequence[dict[str, Any]]) -> int:
         )
     )
     todo = [r for r in rows if (r["classroom_id"], r["student_id"]) not in existing]
-    with seat_guard(district_id=district_id, school_ids={c.school_id for c in classrooms.values()}):
+    with seat_change(district_id=district_id):
         Enrollment.objects.bulk_create(
             [
                 Enrollment(

@@ -16,13 +16,8 @@ from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, req
 from seatkeeper.orgs.services import teachers_may_create_students
 from seatkeeper.roster.models import Classroom, Enrollment, Student
 from seatkeeper.roster.scoping import can_enroll_in, get_classroom_for, get_student_for
-from seatkeeper.roster.services._common import (
-    SeatEffect,
-    delete_enrollments,
-    seat_effect,
-    used_snapshot,
-)
-from seatkeeper.seats.enforcement import seat_guard
+from seatkeeper.roster.services._common import SeatEffect, delete_enrollments, effect_of
+from seatkeeper.seats.ledger import seat_change
 
 STUDENT_FIELDS = [
     "first_name",
@@ -156,26 +151,17 @@ def student_update(*, scope: Scope, student: Student, **changes: Any) -> Student
     return student
 
 
-def _student_schools(student: Student) -> list[int]:
-    return list(
-        Enrollment.objects.filter(district_id=student.district_id, student=student)
-        .values_list("classroom__school_id", flat=True)
-        .distinct()
-    )
-
-
 @transaction.atomic
 def student_delete(*, scope: Scope, student: Student) -> tuple[Student, SeatEffect]:
     """Soft-delete: the account counts for nothing (R5); enrollments are kept for restore."""
     student = get_student_for(scope, student.pk)
     if scope.role in (Role.TEACHER, Role.INTEGRATION):
         raise Forbidden("Only admins may delete students.")
-    schools = _student_schools(student)
-    before = used_snapshot(student.district_id, schools)
     if student.deleted_at is None:
-        student.deleted_at = timezone.now()
-        student.save(update_fields=["deleted_at", "updated_at"])
-        effect = seat_effect(before, used_snapshot(student.district_id, schools), 1)
+        with seat_change(district_id=student.district_id) as change:
+            student.deleted_at = timezone.now()
+            student.save(update_fields=["deleted_at", "updated_at"])
+        effect = effect_of(change, 1)
         audit_record(
             scope=scope,
             action=actions.STUDENT_DELETED,
@@ -193,7 +179,7 @@ def student_restore(*, scope: Scope, student: Student) -> Student:
     if scope.role in (Role.TEACHER, Role.INTEGRATION):
         raise Forbidden("Only admins may restore students.")
     if student.deleted_at is not None:
-        with seat_guard(district_id=student.district_id, school_ids=_student_schools(student)):
+        with seat_change(district_id=student.district_id):
             old = student.deleted_at.isoformat()
             student.deleted_at = None
             student.merged_into = None
@@ -226,10 +212,9 @@ def student_unenroll(
         raise Forbidden("Teachers un-enroll from one of their own classrooms.")
     elif scope.school_ids is not None:
         qs = qs.filter(classroom__school_id__in=scope.school_ids)
-    schools = list(qs.values_list("classroom__school_id", flat=True).distinct())
-    before = used_snapshot(student.district_id, schools)
-    rows = delete_enrollments(qs)
-    effect = seat_effect(before, used_snapshot(student.district_id, schools), 1 if rows else 0)
+    with seat_change(district_id=student.district_id) as change:
+        rows = delete_enrollments(qs)
+    effect = effect_of(change, 1 if rows else 0)
     if rows:
         audit_record(
             scope=scope,

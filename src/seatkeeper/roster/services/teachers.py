@@ -13,9 +13,9 @@ from seatkeeper.errors import Conflict, ProblemCollector, invalid
 from seatkeeper.orgs import services as orgs
 from seatkeeper.orgs.models import District, Product, Role, RosterSource, School
 from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, require_school_admin
-from seatkeeper.roster.models import Classroom, Teacher
+from seatkeeper.roster.models import Teacher
 from seatkeeper.roster.scoping import get_teacher_for
-from seatkeeper.seats.enforcement import seat_guard
+from seatkeeper.seats.ledger import seat_change
 from seatkeeper.seats.models import TeacherAccess
 
 TEACHER_FIELDS = ["first_name", "last_name", "email", "username", "school_id", "sourced_id"]
@@ -65,12 +65,13 @@ def teacher_create(
     except IntegrityError:
         raise Conflict(f"A teacher with sourcedId {sourced_id!r} already exists.") from None
     on = district.new_teacher_access if access_on is None else access_on
-    TeacherAccess.objects.bulk_create(
-        [
-            TeacherAccess(district=district, teacher=teacher, product_id=p, on=on)
-            for p in Product.objects.filter(district=district).values_list("id", flat=True)
-        ]
-    )
+    with seat_change(district_id=district.pk):  # a new teacher teaches nothing yet: no seat
+        TeacherAccess.objects.bulk_create(
+            [
+                TeacherAccess(district=district, teacher=teacher, product_id=p, on=on)
+                for p in Product.objects.filter(district=district).values_list("id", flat=True)
+            ]
+        )
     audit_record(
         scope=scope,
         action=actions.TEACHER_CREATED,
@@ -115,8 +116,9 @@ def teacher_delete(*, scope: Scope, teacher: Teacher) -> Teacher:
     teacher = get_teacher_for(scope, teacher.pk)
     require_school_admin(scope, teacher.school_id, doing="delete teachers")
     if teacher.deleted_at is None:
-        teacher.deleted_at = timezone.now()
-        teacher.save(update_fields=["deleted_at", "updated_at"])
+        with seat_change(district_id=teacher.district_id):  # R5, R8: their classes stop counting
+            teacher.deleted_at = timezone.now()
+            teacher.save(update_fields=["deleted_at", "updated_at"])
         audit_record(scope=scope, action=actions.TEACHER_DELETED, target=teacher)
     return teacher
 
@@ -127,10 +129,7 @@ def teacher_restore(*, scope: Scope, teacher: Teacher) -> Teacher:
     teacher = get_teacher_for(scope, teacher.pk)
     require_school_admin(scope, teacher.school_id, doing="restore teachers")
     if teacher.deleted_at is not None:
-        schools = Classroom.objects.filter(
-            district_id=teacher.district_id, primary_teacher=teacher
-        ).values_list("school_id", flat=True)
-        with seat_guard(district_id=teacher.district_id, school_ids=list(schools)):
+        with seat_change(district_id=teacher.district_id):
             old = teacher.deleted_at.isoformat()
             teacher.deleted_at = None
             teacher.save(update_fields=["deleted_at", "updated_at"])

@@ -14,7 +14,7 @@ from seatkeeper.orgs import services as orgs
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.scoping import get_teacher_for
 from seatkeeper.roster.selectors import teacher_list, teacher_seats
-from seatkeeper.roster.services import access_set
+from seatkeeper.roster.services import access_switch
 from seatkeeper.web import context
 from seatkeeper.web.policies import school_admin
 
@@ -55,10 +55,8 @@ def access_toggle(request: HttpRequest, school_id: int, teacher_id: int) -> Http
     scope, school, product = context.school_page(request, school_id)
     teacher = get_teacher_for(scope, teacher_id)
     on = request.POST.get("on") == "1"
-    before = context.school_header(scope, school, product).usage.used
-    access_set(scope=scope, teacher=teacher, product=product, on=on)
-    after = context.school_header(scope, school, product).usage.used
-    change = before - after
+    _, effect = access_switch(scope=scope, teacher=teacher, product=product, on=on)
+    change = effect.total_freed
     if on:
         text = (
             f"{teacher} now has {product.name} access; {context.plural(-change, 'seat')} now used."
