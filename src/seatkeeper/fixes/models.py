@@ -31,6 +31,13 @@ class FixPlan(TenantModel):
     chosen = models.JSONField(null=True, blank=True, help_text="Step indexes applied.")
     loaded_schools = models.JSONField(default=list, help_text="Schools whose rows it replays.")
     fingerprint = models.CharField(max_length=64)
+    facts = models.JSONField(
+        default=dict, blank=True, help_text="The facts the fingerprint digests (what changed)."
+    )
+    kinds = models.JSONField(null=True, blank=True, help_text="Step kinds allowed; null: all.")
+    duplicates = models.JSONField(
+        default=list, blank=True, help_text="The duplicate groups the plan was made with."
+    )
     exact = models.BooleanField(default=False)
     undo = models.JSONField(default=list, blank=True)
     applied = models.JSONField(

@@ -1,7 +1,8 @@
 """Fix-plan reads: gather the planner's input in bulk, and fetch saved plans by scope.
 
-Seats come only from `licensing.selectors` (usage_for_district for the figures,
-licensed_enrollments for the rows the planner replays); nothing here re-counts seats.
+Seats come only from `seats.selectors`: usage_for_district (the ledger's counters) for the
+figures, licensed_enrollments for the rows the planner's what-if model replays, the ledger's
+Seat rows for second seats (R6) and duplicates' seats; nothing here counts seats.
 Duplicate groups come from the de-dup feature when it is installed (lazy import).
 """
 
@@ -25,6 +26,8 @@ from seatkeeper.seats.counting import DistrictUsage
 from seatkeeper.seats.selectors import (
     licensed_classroom_q,
     licensed_enrollments,
+    seats_of_students,
+    second_seat_schools,
     usage_for_district,
 )
 
@@ -104,17 +107,19 @@ def planner_input(
     district: District,
     product: Product,
     school_ids: Iterable[int] | None = None,
-    with_duplicates: bool = True,
-    also: Iterable[P.Action] = (),
-    load: Iterable[int] | None = None,
     kinds: Iterable[str] | None = None,
+    duplicates: Iterable[P.DupGroup] | None = None,
 ) -> tuple[P.PlannerInput, DistrictUsage, list[int]]:
     """Everything the planner needs for one product, in a handful of bulk queries.
 
-    Rows are loaded for the short target schools, plus every school a candidate teacher or
-    duplicate touches and every school/student/teacher of `also` (a saved plan's actions); or
-    exactly the schools `load` names (a saved plan's). Returns the input, the usage and the
-    loaded school ids.
+    The one loader: plan time and apply time call it with the same arguments (a saved plan
+    keeps its targets, kinds and duplicate groups), so on an unchanged roster they load the
+    same input by construction. `duplicates` None means "detect them now" (plan time).
+
+    Rows are loaded for the short target schools, plus the schools of every licensed
+    classroom of their teachers (switching a teacher off frees seats there too), the schools
+    where their R6 students hold their other seat, and those of the duplicate groups'
+    accounts. Returns the input, the usage and the loaded school ids.
     """
     require_role(scope, *ADMIN_ROLES, doing="plan overallocation fixes")
     d, p = district.pk, product.pk
@@ -125,8 +130,6 @@ def planner_input(
     short = {
         s.id for s in usage.schools if s.overallocated and (targets is None or s.id in targets)
     }
-    also = list(also)
-    also_schools, also_students, also_teachers = P.involved(also)
     kinds = set(P.TIER) if kinds is None else set(kinds) & set(P.TIER)
     school_facts = tuple(
         P.SchoolFacts(s.id, s.name, s.sourced_id, s.allocated, s.school_purchased, s.used)
@@ -150,23 +153,19 @@ def planner_input(
             ),
         )
         short = {s for s in short if state.used[s] > state.capacity[s]}
-    dups: tuple[P.DupGroup, ...] = ()
-    if with_duplicates and short and P.MERGE_DUPLICATES in kinds:
+    if duplicates is not None:
+        dups = tuple(duplicates)
+    elif short and P.MERGE_DUPLICATES in kinds:
         dups = _duplicates(scope, district, short)
-    extra_students = also_students | {i for g in dups for i in g.student_ids}
-    teachers = (
-        set(
-            Classroom.objects.filter(licensed_classroom_q(p), district_id=d, school_id__in=short)
-            .values_list("primary_teacher_id", flat=True)
-            .distinct()
-        )
-        | also_teachers
+    else:
+        dups = ()
+    live = {f.id for f in school_facts}
+    teachers = set(
+        Classroom.objects.filter(licensed_classroom_q(p), district_id=d, school_id__in=short)
+        .values_list("primary_teacher_id", flat=True)
+        .distinct()
     )
-    loaded = set(short) | also_schools
-    if load is not None:
-        loaded = set(load) | also_schools
-        extra_students = set(also_students)
-        teachers = set()
+    loaded = set(short)
     loaded |= set(
         Classroom.objects.filter(
             licensed_classroom_q(p), district_id=d, primary_teacher_id__in=teachers
@@ -175,17 +174,16 @@ def planner_input(
         .values_list("school_id", flat=True)
         .distinct()
     )
-    if extra_students:
-        loaded |= set(
-            licensed_enrollments(district_id=d, product_id=p)
-            .filter(student_id__in=extra_students)
-            .values_list("classroom__school_id", flat=True)
-            .distinct()
-        )
+    group_students = {i for g in dups for i in g.student_ids}
+    loaded |= second_seat_schools(district_id=d, product_id=p, school_ids=short)
+    if group_students:
+        for held in seats_of_students(district_id=d, student_ids=group_students).values():
+            loaded |= {school for school, prod in held if prod == p}
+    loaded &= live
     rows = tuple(
-        licensed_enrollments(district_id=d, product_id=p, school_ids=loaded).values_list(
-            "student_id", "classroom_id"
-        )
+        licensed_enrollments(district_id=d, product_id=p, school_ids=loaded)
+        .order_by()
+        .values_list("student_id", "classroom_id")
     )
     classrooms = {}
     for r in Classroom.objects.filter(
@@ -243,7 +241,7 @@ def planner_input(
     school_of = {pk: r["school_id"] for pk, r in classrooms.items()}
     for sid, cid in rows:
         seat_schools.setdefault(sid, set()).add(school_of[cid])
-    wanted = {sid for sid, sch in seat_schools.items() if len(sch) > 1} | extra_students
+    wanted = {sid for sid, sch in seat_schools.items() if len(sch) > 1} | group_students
     seat_students = licensed_enrollments(district_id=d, product_id=p, school_ids=loaded).values(
         "student_id"
     )

@@ -23,10 +23,10 @@ from seatkeeper.errors import Conflict, invalid
 from seatkeeper.fixes import planner as P
 from seatkeeper.fixes.models import FixPlan, PlanStatus
 from seatkeeper.fixes.selectors import planner_input
-from seatkeeper.orgs.models import District, Product
+from seatkeeper.orgs.models import District, Product, School
 from seatkeeper.orgs.scoping import Scope, get_school_for
 from seatkeeper.roster import services as roster
-from seatkeeper.roster.models import Enrollment
+from seatkeeper.roster.models import Classroom, Enrollment, Student
 from seatkeeper.roster.scoping import get_classroom_for, get_student_for, get_teacher_for
 from seatkeeper.roster.services import access_set
 from seatkeeper.roster.services._common import enrollment_rows
@@ -83,11 +83,11 @@ def plan_create(
         raise invalid("product", "not a product of this district", product.code)
     if school_ids is not None:
         school_ids = sorted({get_school_for(scope, s).pk for s in school_ids})
+    if kinds is not None and set(kinds) - set(P.TIER):
+        raise invalid("kinds", f"must be among {', '.join(P.STEP_ORDER)}", sorted(kinds))
     inp, _, loaded = planner_input(
         scope=scope, district=district, product=product, school_ids=school_ids, kinds=kinds
     )
-    if kinds is not None and set(kinds) - set(P.TIER):
-        raise invalid("kinds", f"must be among {', '.join(P.STEP_ORDER)}", sorted(kinds))
     result = P.plan(inp)
     flat = [a for s in result.steps for a in s.actions]
     fix = FixPlan.objects.create(
@@ -96,6 +96,9 @@ def plan_create(
         school_ids=sorted(inp.targets) if inp.targets is not None else None,
         actions=[[P.action_to_json(a) for a in s.actions] for s in result.steps],
         fingerprint=P.fingerprint(inp, flat),
+        facts=P.fingerprint_facts(inp, flat),
+        kinds=sorted(kinds) if kinds is not None else None,
+        duplicates=[_group_json(g) for g in inp.duplicates],
         loaded_schools=loaded,
         exact=result.exact,
         created_by=_user(scope),
@@ -113,19 +116,115 @@ def plan_create(
     return fix
 
 
+def _group_json(g: P.DupGroup) -> dict[str, Any]:
+    return {
+        "student_ids": list(g.student_ids),
+        "keeper": g.keeper_id,
+        "score": g.score,
+        "evidence": list(g.evidence),
+    }
+
+
+def _groups(fix: FixPlan) -> list[P.DupGroup]:
+    return [
+        P.DupGroup(
+            student_ids=tuple(g["student_ids"]),
+            keeper_id=g["keeper"],
+            score=g["score"],
+            evidence=tuple(g["evidence"]),
+        )
+        for g in fix.duplicates
+    ]
+
+
 def _fresh(scope: Scope, fix: FixPlan) -> tuple[P.PlannerInput, list[P.Step]]:
+    """Today's input for a saved plan: the same loader with the plan's own arguments (targets,
+    kinds, duplicate groups), so an unchanged roster gives the plan-time input. A plan naming a
+    school or classroom that is gone is refused as stale, naming it."""
     district = District.objects.get(pk=fix.district_id)
-    flat = [a for step in _actions(fix) for a in step]
     inp, _, _ = planner_input(
         scope=scope,
         district=district,
         product=fix.product,
         school_ids=fix.school_ids,
-        with_duplicates=False,
-        also=flat,
-        load=fix.loaded_schools,
+        kinds=fix.kinds,
+        duplicates=_groups(fix),
     )
+    _refuse_if_gone(fix, inp)
     return inp, P.steps_from_json(inp, fix.actions)
+
+
+def _refuse_if_gone(fix: FixPlan, inp: P.PlannerInput) -> None:
+    live = {s.id for s in inp.schools}
+    for step in _actions(fix):
+        for a in step:
+            schools = [a.school_id, *([a.ref[0]] if a.kind == P.MOVE_ALLOCATION else [])]
+            for sid in schools:
+                if sid not in live:
+                    name = School.objects.filter(pk=sid).values_list("name", flat=True).first()
+                    raise PlanStale(
+                        f"{name or f'A school (id {sid})'} was deleted since this plan was "
+                        "made; make a fresh plan. Nothing was changed.",
+                        plan=fix.pk,
+                        school=sid,
+                    )
+            if a.kind == P.UNENROLL_STALE_CLASSROOM and a.ref[0] not in inp.classrooms:
+                name = Classroom.objects.filter(pk=a.ref[0]).values_list("name", flat=True).first()
+                raise PlanStale(
+                    f"Classroom {name or a.ref[0]} was archived, deleted or unlicensed since "
+                    "this plan was made; make a fresh plan. Nothing was changed.",
+                    plan=fix.pk,
+                    classroom=a.ref[0],
+                )
+
+
+def what_changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The objects whose facts differ between a plan's saved facts and today's, in words."""
+    out: list[str] = []
+    if not old:
+        return ["the roster (this plan was saved before plans recorded what they depend on)"]
+    schools = {r[0]: r for r in old.get("schools", [])}
+    names = dict(
+        School.objects.filter(
+            pk__in={r[0] for r in [*old.get("schools", []), *new.get("schools", [])]}
+        ).values_list("id", "name")
+    )
+    for r in new.get("schools", []):
+        o = schools.get(r[0])
+        if o is None or o != r:
+            parts = []
+            for i, what in ((1, "allocated"), (2, "school-bought"), (3, "used")):
+                if o is None or o[i] != r[i]:
+                    parts.append(f"{what} {o[i] if o else '?'} → {r[i]}")
+            out.append(f"{names.get(r[0], f'school {r[0]}')}: {', '.join(parts)}")
+
+    def by_student(rows: list[list[int]]) -> dict[int, set[int]]:
+        acc: dict[int, set[int]] = {}
+        for s, c in rows:
+            acc.setdefault(s, set()).add(c)
+        return acc
+
+    old_rows, new_rows = by_student(old.get("rows", [])), by_student(new.get("rows", []))
+    moved = sorted(s for s in set(old_rows) | set(new_rows) if old_rows.get(s) != new_rows.get(s))
+    if moved:
+        who = dict(Student.objects.filter(pk__in=moved[:5]).values_list("id", "first_name"))
+        last = dict(Student.objects.filter(pk__in=moved[:5]).values_list("id", "last_name"))
+        listed = ", ".join(
+            f"{who.get(s, '')} {last.get(s, '')}".strip() or f"student {s}" for s in moved[:5]
+        )
+        more = f" and {len(moved) - 5} more" if len(moved) > 5 else ""
+        out.append(f"the licensed enrollments of {listed}{more}")
+    for key, what in (
+        ("stale", "classrooms no longer stale (or newly stale)"),
+        ("classes", "licensed classrooms"),
+        ("teachers", "teachers' licensed classrooms"),
+        ("inactive", "students who signed in since (or became inactive)"),
+        ("home", "students' home schools"),
+        ("pool", "the district pool's unallocated seats"),
+    ):
+        if old.get(key) != new.get(key):
+            out.append(what)
+    return out or ["the roster"]
 
 
 def _chosen(fix: FixPlan, steps: list[int] | None) -> list[int]:
@@ -148,6 +247,8 @@ def plan_preview(*, scope: Scope, fix: FixPlan, steps: list[int] | None = None) 
     body = plan_as_dict(fix, {**fix.plan, **out})
     body["chosen"] = chosen
     body["stale"] = P.fingerprint(inp, flat) != fix.fingerprint
+    if body["stale"]:
+        body["changed"] = what_changed(fix.facts, P.fingerprint_facts(inp, flat))
     return body
 
 
@@ -254,9 +355,13 @@ def plan_apply(*, scope: Scope, fix: FixPlan, steps: list[int] | None = None) ->
     inp, all_steps = _fresh(scope, fix)
     flat = [a for s in all_steps for a in s.actions]
     if P.fingerprint(inp, flat) != fix.fingerprint:
+        changed = what_changed(fix.facts, P.fingerprint_facts(inp, flat))
         raise PlanStale(
-            "The roster changed since this plan was previewed; make a fresh plan. Nothing was changed.",
+            "The roster changed since this plan was previewed ("
+            + "; ".join(changed)
+            + "); make a fresh plan. Nothing was changed.",
             plan=fix.pk,
+            changed=changed,
         )
     expected = P.describe(inp, all_steps, chosen)
     undo = []

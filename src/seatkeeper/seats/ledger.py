@@ -28,6 +28,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -98,13 +99,26 @@ def _t() -> dict[str, str]:
     }
 
 
-def _licensed_select(where: str) -> str:
+def _licensed_select(where: str, *, touched: bool = False) -> str:
     """Every counted seat (R1-R8) of the enrollments `where` picks: (district, school,
-    product, student, licensed classrooms holding it, the lowest of them)."""
+    product, student, licensed classrooms holding it, the lowest of them).
+
+    With `touched`, only the journal's students, and the statement is driven from them: the
+    journal comes first in the FROM list, so even with no statistics (a journal filled a
+    moment ago) PostgreSQL walks journal -> enrollments -> classroom -> teacher -> access by
+    index, in time proportional to the students touched.
+    """
     t = _t()
+    driver = (
+        f"(SELECT DISTINCT ref AS student_id FROM {t['j']} "
+        "WHERE district_id = %s AND kind = 's') j "
+        f"JOIN {t['e']} e ON e.student_id = j.student_id "
+        if touched
+        else f"{t['e']} e "
+    )
     return (
         "SELECT e.district_id, c.school_id, a.product_id, e.student_id, COUNT(*), MIN(c.id) "
-        f"FROM {t['e']} e "
+        f"FROM {driver}"
         f"JOIN {t['c']} c ON c.id = e.classroom_id "
         f"JOIN {t['t']} t ON t.id = c.primary_teacher_id "  # R8: only the primary teacher
         f"JOIN {t['a']} a ON a.teacher_id = t.id "
@@ -122,18 +136,35 @@ def _touched_students() -> str:
 
 
 def _expand_sql() -> str:
-    """Journal the students of every journaled classroom, teacher and school."""
+    """Journal the students of every journaled classroom, teacher and school (driven from the
+    journal, like `_licensed_select`)."""
     t = _t()
+    via = (
+        f"SELECT j.ref AS classroom_id FROM {t['j']} j WHERE j.district_id = %s AND j.kind = 'c' "
+        f"UNION SELECT c.id FROM {t['j']} j JOIN {t['c']} c ON c.primary_teacher_id = j.ref "
+        "AND c.district_id = %s WHERE j.district_id = %s AND j.kind = 't' "
+        f"UNION SELECT c.id FROM {t['j']} j JOIN {t['c']} c ON c.school_id = j.ref "
+        "AND c.district_id = %s WHERE j.district_id = %s AND j.kind = 'h'"
+    )
     return (
         f"INSERT INTO {t['j']} (district_id, kind, ref) "
-        f"SELECT DISTINCT e.district_id, 's', e.student_id FROM {t['e']} e "
-        "WHERE e.district_id = %s AND e.classroom_id IN ("
-        f"SELECT j.ref FROM {t['j']} j WHERE j.district_id = %s AND j.kind = 'c' "
-        f"UNION SELECT c.id FROM {t['c']} c JOIN {t['j']} j ON j.ref = c.primary_teacher_id "
-        "WHERE c.district_id = %s AND j.district_id = %s AND j.kind = 't' "
-        f"UNION SELECT c.id FROM {t['c']} c JOIN {t['j']} j ON j.ref = c.school_id "
-        "WHERE c.district_id = %s AND j.district_id = %s AND j.kind = 'h')"
+        f"SELECT DISTINCT e.district_id, 's', e.student_id FROM ({via}) k "
+        f"JOIN {t['e']} e ON e.classroom_id = k.classroom_id AND e.district_id = %s"
     )
+
+
+BULK = 500  # touched students from which a sync joins by hashing the district's rows
+
+
+def _bulk_plan(cur: Any, on: bool) -> None:
+    """PostgreSQL: for a sync touching many students (an import, a school deleted), join by
+    hashing instead of nested index loops. Bulk-loaded rows are often not analyzed yet (in the
+    import's own transaction, or before autovacuum runs), and with no statistics every table
+    looks like one row: the planner then nests loops whose cost is the product of the tables.
+    Hash joins cost one pass over the district's rows, whatever the statistics. Small syncs
+    keep the planner's choice (index lookups from the journal)."""
+    if connection.vendor == "postgresql":
+        cur.execute(f"SET LOCAL enable_nestloop TO {'off' if on else 'DEFAULT'}")
 
 
 def _counts(cur: object, d: int) -> dict[Key, int]:
@@ -199,6 +230,9 @@ def _sync_one(d: int) -> SeatDelta:
             f"SELECT COUNT(DISTINCT ref) FROM {t['j']} WHERE district_id = %s AND kind = 's'", [d]
         )
         (students,) = cur.fetchone()
+        bulk = students >= BULK
+        if bulk:
+            _bulk_plan(cur, True)
         old = _counts(cur, d)
         cur.execute(
             f"DELETE FROM {t['seat']} WHERE district_id = %s "
@@ -208,13 +242,13 @@ def _sync_one(d: int) -> SeatDelta:
         cur.execute(
             f"INSERT INTO {t['seat']} (district_id, school_id, product_id, student_id, "
             "classrooms, classroom_id) "
-            + _licensed_select(
-                f"e.district_id = %s AND c.district_id = %s AND e.student_id IN ({_touched_students()})"
-            ),
+            + _licensed_select("e.district_id = %s AND c.district_id = %s", touched=True),
             [d, d, d, True],
         )
         new = _counts(cur, d)
         cur.execute(f"DELETE FROM {t['j']} WHERE district_id = %s", [d])
+        if bulk:
+            _bulk_plan(cur, False)
     deltas = {k: new.get(k, 0) - old.get(k, 0) for k in set(old) | set(new)}
     return SeatDelta(
         moved=_move_counters(d, {k: n for k, n in deltas.items() if n}), students=students
@@ -298,6 +332,7 @@ def rebuild(district_id: int) -> SeatDelta:
                 )
             }
             cur.execute(f"DELETE FROM {t['seat']} WHERE district_id = %s", [district_id])
+            _bulk_plan(cur, True)
             cur.execute(
                 f"INSERT INTO {t['seat']} (district_id, school_id, product_id, student_id, "
                 "classrooms, classroom_id) "
@@ -310,6 +345,7 @@ def rebuild(district_id: int) -> SeatDelta:
                 [district_id],
             )
             after = {(s, p): n for s, p, n in cur.fetchall()}
+            _bulk_plan(cur, False)
         SeatCount.objects.filter(district_id=district_id).delete()
         SeatCount.objects.bulk_create(
             [

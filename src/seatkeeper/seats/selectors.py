@@ -282,6 +282,24 @@ def seats_of_students(
     return dict(out)
 
 
+def second_seat_schools(
+    *, district_id: int, product_id: int, school_ids: Iterable[int]
+) -> set[int]:
+    """The other schools where students holding a seat at `school_ids` hold one too (R6)."""
+    ids = list(school_ids)
+    if not ids:
+        return set()
+    here = Seat.objects.filter(
+        district_id=district_id, product_id=product_id, school_id__in=ids
+    ).values("student_id")
+    return set(
+        Seat.objects.filter(district_id=district_id, product_id=product_id, student_id__in=here)
+        .exclude(school_id__in=ids)
+        .values_list("school_id", flat=True)
+        .distinct()
+    )
+
+
 def holding_seat(
     *, district_id: int, school_id: int, product_id: int, student_ids: Iterable[int]
 ) -> set[int]:

@@ -61,6 +61,7 @@ from seatkeeper.fixes.planner.steps import (  # noqa: F401
     build_steps,
     describe,
     fingerprint,
+    fingerprint_facts,
     involved,
     plan,
     plan_cost,

@@ -340,12 +340,10 @@ def involved(actions: Iterable[Action]) -> tuple[set[int], set[int], set[int]]:
     return schools, students, teachers
 
 
-def fingerprint(inp: PlannerInput, actions: Sequence[Action]) -> str:
-    """Digest of the state the actions touch: if it is equal, every subset of them replays to
-    the same counts, so apply yields what the preview showed."""
-    import hashlib
-    import json
-
+def fingerprint_facts(inp: PlannerInput, actions: Sequence[Action]) -> dict[str, Any]:
+    """The facts of the state the actions touch: if they are equal, every subset of them replays
+    to the same counts, so apply yields what the preview showed. Saved with the plan, so a stale
+    apply can say which object changed."""
     st = State(inp)
     students: set[int] = set()
     classes: set[int] = set()
@@ -360,22 +358,30 @@ def fingerprint(inp: PlannerInput, actions: Sequence[Action]) -> str:
     students |= direct
     rows = sorted((s, c) for s, c in inp.rows if s in students)
     schools |= {st.school_of[c] for _, c in rows}
-    facts = {
+    return {
         "schools": sorted(
-            (f.id, f.allocated, f.school_purchased, f.used) for f in inp.schools if f.id in schools
+            [f.id, f.allocated, f.school_purchased, f.used] for f in inp.schools if f.id in schools
         ),
-        "rows": rows,
+        "rows": [list(r) for r in rows],
         "stale": sorted(
             c for c in classes if c in inp.classrooms and is_stale(inp, inp.classrooms[c])
         ),
         "classes": sorted(classes & set(inp.classrooms)),
-        "teachers": sorted((t, sorted(st.teacher_classes.get(t, ()))) for t in teachers),
+        "teachers": sorted([t, sorted(st.teacher_classes.get(t, ()))] for t in teachers),
         "inactive": sorted(
             s for s in direct if s in inp.students and is_inactive(inp, inp.students[s])
         ),
         "home": sorted(
-            (s, inp.students[s].home_school_id or 0) for s in direct if s in inp.students
+            [s, inp.students[s].home_school_id or 0] for s in direct if s in inp.students
         ),
         "pool": inp.pool_unallocated if any(a.kind == ALLOCATE_POOL for a in actions) else None,
     }
+
+
+def fingerprint(inp: PlannerInput, actions: Sequence[Action]) -> str:
+    """Digest of `fingerprint_facts`."""
+    import hashlib
+    import json
+
+    facts = fingerprint_facts(inp, actions)
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()
