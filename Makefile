@@ -33,6 +33,7 @@ test: install browser
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m seatkeeper makemigrations --check --dry-run >/dev/null || { echo "Model changes without a migration: run '$(BIN)/seatkeeper makemigrations'"; exit 1; }
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -42,6 +43,8 @@ browser:
 lint: install
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix $(LINT_PATHS)

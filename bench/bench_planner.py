@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     t_input, (inp, _, loaded) = _timed(
         lambda: selectors.planner_input(
-            scope=scope, district=district, product=core, with_duplicates=False
+            scope=scope, district=district, product=core, duplicates=()
         ),
         args.runs,
     )

@@ -18,7 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
@@ -93,7 +93,7 @@ def licensed_enrollments(
     )
     if school_ids is not None:
         qs = qs.filter(classroom__school_id__in=list(school_ids))
-    return qs
+    return cast("QuerySet[Any]", qs)
 
 
 def used_by_school(
@@ -337,12 +337,13 @@ def enforcement_get(*, district_id: int, product_id: int) -> dict[str, object]:
         .values("mode", "grace_until")
         .first()
     )
-    return row or {"mode": EnforcementMode.SOFT, "grace_until": None}
+    return dict(row) if row else {"mode": EnforcementMode.SOFT, "grace_until": None}
 
 
 def get_purchase_for(scope: Scope, pk: Any) -> Purchase:
     """A purchase of the scope's district (an operator not bound to a district: any)."""
-    return get_visible(scope, Purchase, pk, own_rows_q(scope), "purchase")
+    purchase: Purchase = get_visible(scope, Purchase, pk, own_rows_q(scope), "purchase")
+    return purchase
 
 
 # --- the what-if model's loader ------------------------------------------------------------

@@ -7,6 +7,7 @@ Every write runs in one transaction, checks scope, appends an audit entry, and g
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Sum
@@ -136,13 +137,13 @@ def purchase_create(
 
 
 def _purchase_label(p: Purchase) -> str:
-    owner = p.school.name if p.school_id else "district pool"
+    owner = p.school.name if p.school is not None else "district pool"
     return f"{p.seats} {p.product.code} seats ({owner}, {p.starts_on}–{p.ends_on})"
 
 
 def _purchase_guarded_change(
-    scope: Scope, purchase: Purchase, apply: callable, action: str
-) -> Purchase:  # type: ignore[valid-type]
+    scope: Scope, purchase: Purchase, apply: Callable[[Purchase], None], action: str
+) -> Purchase:
     old = snapshot(purchase, PURCHASE_FIELDS + ["deleted_at"])
     old_school = purchase.school_id
     with seat_guard(

@@ -244,13 +244,13 @@ class SeatModel:
         saved_unlicensed, saved_deleted = set(self.unlicensed), set(self.deleted)
         self.mutate(ch)
         freed: Counter[int] = Counter()
-        progress: Counter[int] = Counter()
+        progress: dict[int, float] = {}
         for s in students:
             after = self.held(s)
             for school, n in before[s].items():
                 if school not in after:
                     freed[school] += 1
-                progress[school] += (n - after.get(school, 0)) / n
+                progress[school] = progress.get(school, 0.0) + (n - after.get(school, 0)) / n
             for school in after:
                 if school not in before[s]:
                     freed[school] -= 1
@@ -259,7 +259,7 @@ class SeatModel:
         for c, m in saved_members.items():
             self.members[c] = m
         self.unlicensed, self.deleted = saved_unlicensed, saved_deleted
-        return dict(freed), dict(progress)
+        return dict(freed), progress
 
     # --- the school pages' figures, in one pass ------------------------------------------
 
