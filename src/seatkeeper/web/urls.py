@@ -45,6 +45,12 @@ urlpatterns = [
         name="access_toggle",
     ),
     path("schools/<int:school_id>/teachers/", school.teachers, name="teachers"),
+    path("schools/<int:school_id>/teachers/add/", school.teacher_add, name="teacher_add"),
+    path(
+        "schools/<int:school_id>/teachers/student-creation/",
+        school.teacher_student_creation,
+        name="teacher_student_creation",
+    ),
     path(
         "schools/<int:school_id>/teachers/<int:teacher_id>/<str:op>/",
         school.teacher_action,
