@@ -20,6 +20,7 @@ app_name = "web"
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
+    path("status", home.status, name="status"),
     # sign in / out
     path("signin/", auth.sign_in, name="login"),
     path("signout/", auth.sign_out, name="logout"),

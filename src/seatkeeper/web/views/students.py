@@ -62,7 +62,9 @@ def students(request: HttpRequest, school_id: int) -> HttpResponse:
             "product": product,
             "result": result,
             # Delete/restore apply district-wide: only for the home school's admins (issue 19).
-            "deletable": {r.student.pk for r in result.rows if can_delete_student(scope, r.student)},
+            "deletable": {
+                r.student.pk for r in result.rows if can_delete_student(scope, r.student)
+            },
             "sort_links": sort_links,
             "dedup_url": _dedup_url(school.pk),
             "page_title": "Students",
