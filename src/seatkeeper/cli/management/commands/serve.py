@@ -77,6 +77,10 @@ class Command(BaseCommand):
                 self.cfg.set("accesslog", "-" if settings.DEBUG else None)
                 self.cfg.set("graceful_timeout", 5)
                 self.cfg.set("timeout", 120)
+                if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24
+                    # One control socket per user ($HOME/.gunicorn): servers would take it
+                    # from each other. Seatkeeper does not use it.
+                    self.cfg.set("control_socket_disable", True)
 
             def load(self) -> Any:
                 return application
