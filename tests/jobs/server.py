@@ -7,6 +7,7 @@ database's URL; `stop()` ends every process it started, by pid.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -104,7 +105,5 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        try:  # anything of its group still there (a worker it was restarting)
+        with contextlib.suppress(ProcessLookupError):  # anything of its group still there
             os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
