@@ -5,7 +5,8 @@ unique constraint. Every import (OneRoster or CSV; CLI, web worker or API alike)
 for the whole import, validation included, and a second one is refused at once with
 `ImportRunning`. The lock dies with its holder, so a killed import never leaves it behind:
 PostgreSQL, a session advisory lock of the import's connection (it holds across hosts); SQLite
-(one host by nature), an flock on a file under SEATKEEPER_VAR_DIR/locks/.
+(one host by nature), an flock on a file beside the database file (every process that opens
+the database sees it, whatever its SEATKEEPER_VAR_DIR).
 """
 
 from __future__ import annotations
@@ -58,10 +59,13 @@ def district_import_lock(slug: str) -> Iterator[None]:
         return
     import fcntl
 
-    folder = Path(settings.VAR_DIR) / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
+    db = str(connection.settings_dict["NAME"])
+    if db.startswith(":memory:") or db.startswith("file:") or not db:
+        folder = Path(settings.VAR_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        db = str(folder / "memory")
     name = hashlib.sha256(slug.encode()).hexdigest()[:24]
-    fd = os.open(folder / f"import-{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(f"{db}-import-{name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
