@@ -101,7 +101,8 @@ def test_the_run_page_of_such_a_refusal_answers_200(world_a, tmp_path, settings)
         with z.open("rb") as fh:
             r = c.post("/district/imports/", {"kind": "oneroster", "file": fh})
         run = ImportRun.objects.order_by("-id").first()
-        assert run is not None and run.status == "failed"
+        assert run is not None
+        assert run.status == "failed"
         page = c.get(r["Location"])
         assert page.status_code == 200
         assert "Refused: nothing was written." in page.content.decode()
