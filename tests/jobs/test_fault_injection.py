@@ -20,7 +20,6 @@ import pytest
 import requests
 from django.db import connection
 
-from seatkeeper.jobs.models import WorkerProcess
 from seatkeeper.orgs.scoping import system_scope
 from seatkeeper.roster.models import Enrollment, ImportRun, Student
 from seatkeeper.roster.oneroster.runs import import_run_apply, import_run_create
@@ -191,6 +190,8 @@ def test_worker_killed_mid_import_comes_back_fails_the_run_and_the_next_import_r
     assert "killed by SIGKILL" in apply.errors[0]["message"]
     assert "nothing was written" in apply.errors[0]["message"]
     assert not Student.objects.filter(sourced_id__startswith="big-").exists()
+    from seatkeeper.jobs.models import WorkerProcess
+
     assert WorkerProcess.objects.get(pk=f"worker:{apply_worker(apply)}").state == "dead"
     # the next import runs (dry run, then apply)
     small = ended(queue_import(world, big_set(tmp_path / "small", 60, prefix="sm")), 60)

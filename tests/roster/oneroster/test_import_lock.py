@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from seatkeeper.roster.models import ImportRun, Student
-from seatkeeper.roster.oneroster.lock import district_import_lock
 from seatkeeper.seats.selectors import usage_for_district
 from tests.factories import make_world, sys_scope
 from tests.jobs.server import SEATKEEPER, env_for
@@ -23,6 +22,8 @@ BUSY = "an import of this district is running"
 
 
 def test_a_second_import_while_one_runs_is_refused_and_writes_nothing(world_a, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.roster.oneroster.lock import district_import_lock
+
     folder = write_set(tmp_path / "set")
     with district_import_lock("a"), pytest.raises(CommandError) as exc:
         call_command("import", "oneroster", str(folder), "--district", "a", stdout=StringIO())
