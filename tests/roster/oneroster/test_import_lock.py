@@ -22,11 +22,32 @@ BUSY = "an import of this district is running"
 
 
 def test_a_second_import_while_one_runs_is_refused_and_writes_nothing(world_a, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from django.db import connection
+
     from seatkeeper.roster.oneroster.lock import district_import_lock
 
     folder = write_set(tmp_path / "set")
-    with district_import_lock("a"), pytest.raises(CommandError) as exc:
-        call_command("import", "oneroster", str(folder), "--district", "a", stdout=StringIO())
+    held, done = threading.Event(), threading.Event()
+
+    def other_import() -> None:  # another connection holds the lock, as another process would
+        try:
+            with district_import_lock("a"):
+                held.set()
+                done.wait(60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=other_import)
+    holder.start()
+    assert held.wait(30)
+    try:
+        with pytest.raises(CommandError) as exc:
+            call_command("import", "oneroster", str(folder), "--district", "a", stdout=StringIO())
+    finally:
+        done.set()
+        holder.join(30)
     assert BUSY in str(exc.value).lower()
     assert not Student.objects.filter(sourced_id="u3").exists()
     # once the first is over, the same import goes through
