@@ -259,3 +259,33 @@ def test_console_script_demo_twice_then_usage_json(demo: District, tmp_path: Pat
     assert bad.returncode != 0
     assert "No district 'nowhere'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("123", "This password is too short"),
+        ("password", "This password is too common"),
+        ("83917465203", "This password is entirely numeric"),
+        ("new-weak-user", "The password is too similar to the username"),
+    ],
+)
+def test_user_create_applies_the_web_password_validators(
+    demo: District, password: str, message: str, monkeypatch: Any
+) -> None:
+    """Issue 19 item 11: the CLI accepted "123" and "password"."""
+    users = get_user_model().objects.count()
+    with pytest.raises(CommandError) as exc:
+        run(
+            "user",
+            "create",
+            "new-weak-user",
+            "--role",
+            "operator",
+            "--password-stdin",
+            stdin=f"{password}\n",
+            monkeypatch=monkeypatch,
+        )
+    assert f"password: {message}" in str(exc.value)
+    assert get_user_model().objects.count() == users

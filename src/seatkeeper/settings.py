@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "template_partials",
+    "seatkeeper.cli",  # before django_tasks_db: its `db_worker` (heartbeat, time limits) wins
     "django_tasks",
     "django_tasks_db",
     "ninja",
@@ -56,7 +57,7 @@ INSTALLED_APPS = [
     "seatkeeper.roster",
     "seatkeeper.licensing",  # migrations only: hands its tables to seats
     "seatkeeper.seats",
-    "seatkeeper.cli",
+    "seatkeeper.jobs",
     "seatkeeper.dedup",
     "seatkeeper.fixes",
     "seatkeeper.api",
@@ -141,11 +142,42 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# The shared cache: sign-in throttling counts failures here, so its limits hold across every
+# gunicorn process and host. The database cache by default (its table is made by the
+# `jobs` migrations, or `seatkeeper createcachetable`); Redis when SEATKEEPER_REDIS_URL is set
+# (pip install "seatkeeper[redis]").
+if os.environ.get("SEATKEEPER_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["SEATKEEPER_REDIS_URL"],
+            "KEY_PREFIX": "seatkeeper",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "seatkeeper_cache",
+            # Culling drops entries once the table is full: keep it far above what failed
+            # sign-ins can fill in one 15-minute window, so an attacker cannot flush counters.
+            "OPTIONS": {"MAX_ENTRIES": 500_000},
+        }
+    }
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("SEATKEEPER_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Background jobs (seatkeeper.jobs): each may run this many seconds (per task name in
+# SEATKEEPER_JOB_TIME_LIMITS), then it is stopped and its run failed.
+SEATKEEPER_JOB_TIME_LIMIT = int(os.environ.get("SEATKEEPER_JOB_TIME_LIMIT", "3600"))
+SEATKEEPER_JOB_TIME_LIMITS: dict[str, int] = {}
+# Uploaded roster files are deleted this many days after their run ends (a dry run's file is
+# kept that long for its Apply); 0 deletes them as soon as the run ends.
+SEATKEEPER_UPLOAD_RETENTION_DAYS = float(os.environ.get("SEATKEEPER_UPLOAD_RETENTION_DAYS", "7"))
 
 LOGGING = {
     "version": 1,

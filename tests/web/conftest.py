@@ -6,9 +6,20 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+DB_FIXTURES = {"db", "transactional_db", "live_server"}
+
 
 @pytest.fixture(autouse=True)
-def _clear_cache():  # type: ignore[no-untyped-def]
+def _clear_cache(request):  # type: ignore[no-untyped-def]
+    """The cache is the database cache (shared by every process): empty it around each test
+    that has the database (its table is not flushed between transactional tests)."""
+    names = set(request.fixturenames)
+    if not DB_FIXTURES & names and not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    request.getfixturevalue(
+        "transactional_db" if names & {"transactional_db", "live_server"} else "db"
+    )
     cache.clear()
     yield
     cache.clear()

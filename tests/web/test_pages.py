@@ -315,7 +315,7 @@ def test_teachers_page_add_and_delete(world_a, sa) -> None:  # type: ignore[no-u
     school = world_a.schools[0]
     r = sa.get(f"/schools/{school.pk}/teachers/")
     assert [str(t) for t in r.context["teachers"]] == ["T00 Teacher a", "T01 Teacher a"]
-    r = sa.post(f"/schools/{school.pk}/teachers/0/add/", {"first_name": "Nia", "last_name": "Obi"})
+    r = sa.post(f"/schools/{school.pk}/teachers/add/", {"first_name": "Nia", "last_name": "Obi"})
     assert _msgs(r) == ["Nia Obi added to A School 1."]
     t = world_a.teachers[1]
     sa.post(f"/schools/{school.pk}/teachers/{t.pk}/delete/")
@@ -440,10 +440,10 @@ def test_operator_picks_a_district(world_a, operator) -> None:  # type: ignore[n
 
 def test_school_may_tighten_teacher_student_creation(world_a, sa, teacher_client) -> None:  # type: ignore[no-untyped-def]
     school, c = world_a.schools[0], world_a.classrooms[0]
-    r = sa.post(f"/schools/{school.pk}/teachers/0/student-creation/", {"allow": "no"})
+    r = sa.post(f"/schools/{school.pk}/teachers/student-creation/", {"allow": "no"})
     assert _msgs(r) == ["Teachers at A School 1 may not create student accounts."]
     page = teacher_client.get(f"/teach/classrooms/{c.pk}/")
     assert b"Teachers may not create student accounts at A School 1" in page.content
-    sa.post(f"/schools/{school.pk}/teachers/0/student-creation/", {"allow": "district"})
+    sa.post(f"/schools/{school.pk}/teachers/student-creation/", {"allow": "district"})
     page = teacher_client.get(f"/teach/classrooms/{c.pk}/")
     assert b"Create and enroll" in page.content

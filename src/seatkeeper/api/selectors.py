@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from seatkeeper.api.models import ApiToken
 from seatkeeper.errors import NotFound
+from seatkeeper.orgs.models import Role
 from seatkeeper.orgs.scoping import Scope, users_managed
 
 
@@ -24,5 +25,9 @@ def token_list(*, scope: Scope, username: str | None = None) -> QuerySet[ApiToke
 
 
 def token_owners(*, scope: Scope) -> QuerySet[Any]:
-    """The users the scope may create a token for, by username."""
-    return users_managed(scope).select_related("membership").order_by("username")
+    """The users the scope may create a token for, by username: themself and the integration
+    users they manage (`api.tokens.may_mint_for`)."""
+    qs = users_managed(scope).select_related("membership").order_by("username")
+    if scope.user is None:
+        return qs
+    return qs.filter(Q(pk=scope.user.pk) | Q(membership__role=Role.INTEGRATION))

@@ -1,8 +1,8 @@
 """Writes on API tokens: create and revoke, each one transaction with its audit entry.
 
 Who may do it for whom is `orgs.scoping.users_managed` (themself; a district admin their
-district's users, integration users included; an operator anyone). A token outside that answers
-NotFound. The audit entry names the token by label, prefix and owner, never the secret or digest.
+district's users, integration users included; an operator anyone); a token outside that answers
+NotFound. Minting is narrower (`api.tokens.may_mint_for`): oneself and integration users only. The audit entry names the token by label, prefix and owner, never the secret or digest.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from seatkeeper.api.models import ApiToken
-from seatkeeper.api.tokens import PREFIX_LEN, digest_of
+from seatkeeper.api.tokens import PREFIX_LEN, digest_of, may_mint_for
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record
-from seatkeeper.errors import NotFound, invalid
+from seatkeeper.errors import Forbidden, NotFound, invalid
 from seatkeeper.orgs.models import Membership
 from seatkeeper.orgs.scoping import Scope, get_user_managed_for, users_managed
 
@@ -50,6 +50,12 @@ def token_create(*, scope: Scope, user: Any, label: str = "") -> tuple[ApiToken,
     if len(label) > LABEL_MAX:  # type: ignore[operator]
         raise invalid("label", f"at most {LABEL_MAX} characters", label[:40])
     user = get_user_managed_for(scope, user.pk)
+    if not may_mint_for(scope, user):
+        raise Forbidden(
+            f"A token acts as its owner: you may create tokens for yourself and for integration "
+            f"users only, not for {user.get_username()}. They can create their own on the API "
+            "tokens page."
+        )
     secret = "sk_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, label=label, prefix=secret[:PREFIX_LEN], digest=digest_of(secret)

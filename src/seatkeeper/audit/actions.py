@@ -57,3 +57,9 @@ ROSTER_IMPORTED = "roster.import.applied"
 
 API_TOKEN_CREATED = "api.token.created"  # noqa: S105 (an action code)
 API_TOKEN_REVOKED = "api.token.revoked"  # noqa: S105 (an action code)
+
+AUTH_SIGNED_IN = "auth.signed_in"
+AUTH_SIGN_IN_FAILED = "auth.sign_in_failed"
+AUTH_SIGN_IN_THROTTLED = "auth.sign_in_throttled"
+AUTH_SIGNED_OUT = "auth.signed_out"
+AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 (an action code)

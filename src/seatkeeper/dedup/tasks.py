@@ -49,6 +49,16 @@ def detection_start(
     return run
 
 
+def detection_run_fail(run_id: int, message: str) -> bool:
+    """Fail a run still queued or running (its job is gone: the worker died or the job's time
+    limit passed); False when it had already ended."""
+    return bool(
+        DetectionRun.objects.filter(
+            pk=run_id, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
+        ).update(status=RunStatus.FAILED, error=message[:2000], finished_at=timezone.now())
+    )
+
+
 @task()
 def detect_duplicates(run_id: int) -> int:
     """Run one DetectionRun; returns the number of groups found."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
@@ -216,6 +218,13 @@ def user_create(
         problems.add("district", "is required for this role")
     if role == Role.SCHOOL_ADMIN and not school_ids:
         problems.add("school", "a school admin needs at least one school")
+    if password is not None:
+        # The validators the web UI's password change uses (settings.AUTH_PASSWORD_VALIDATORS).
+        try:
+            validate_password(password, user=User(username=username, email=email))
+        except ValidationError as exc:
+            for message in exc.messages:
+                problems.add("password", message)
     problems.raise_if_any("User not created")
     if role == Role.OPERATOR:
         require_role(scope, Role.OPERATOR, doing="create operators")

@@ -19,6 +19,7 @@ from seatkeeper.orgs.models import District, RosterSource, School
 from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, district_for, schools_visible
 from seatkeeper.roster.models import Classroom, Enrollment, ImportRun, Teacher
 from seatkeeper.roster.oneroster.importer import ProgressFn, apply_import, refuse
+from seatkeeper.roster.oneroster.lock import district_import_lock
 from seatkeeper.roster.oneroster.mapper import BATCH, Mapper, WriteResult
 from seatkeeper.roster.oneroster.notes import Notes
 from seatkeeper.roster.oneroster.reader import ReadError, Source, read_rows
@@ -56,7 +57,14 @@ def _open(path: Path, label: str) -> Source:
     return Source(label=label, names={"students.csv": path.name}, root=path.parent)
 
 
-def csv_import(
+def csv_import(*, district_slug: str, **kwargs: Any) -> dict[str, Any]:
+    """Validate the whole file, then add/update students and enrollments in one transaction.
+    One import of a district at a time (`lock.district_import_lock`)."""
+    with district_import_lock(district_slug):
+        return _csv_import(district_slug=district_slug, **kwargs)
+
+
+def _csv_import(
     *,
     scope: Scope,
     path: str | Path,
@@ -66,7 +74,6 @@ def csv_import(
     progress: ProgressFn | None = None,
     run: ImportRun | None = None,
 ) -> dict[str, Any]:
-    """Validate the whole file, then add/update students and enrollments in one transaction."""
     p = Path(path)
     scope, district = district_for(scope, district_slug)
     if scope.role not in ADMIN_ROLES:  # school admins upload into their own schools

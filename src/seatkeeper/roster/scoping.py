@@ -127,6 +127,17 @@ def get_student_for(scope: Scope, pk: Any) -> Any:
     return get_visible(scope, Student, pk, students_visible(scope), "student")
 
 
+def can_delete_student(scope: Scope, student: Any) -> bool:
+    """Deleting (or restoring) a student applies district-wide, so only the admins of the
+    student's home school, district admins and operators may; an admin of a school where the
+    student is merely enrolled may un-enroll them from that school instead (issue 19)."""
+    if scope.role not in ADMIN_ROLES:
+        return False
+    if scope.school_ids is None:
+        return True
+    return student.school_id is not None and student.school_id in scope.school_ids
+
+
 def can_enroll_in(scope: Scope, classroom: Any) -> bool:
     if scope.role == Role.TEACHER:
         return (

@@ -3,7 +3,8 @@
 A policy (1) sends anonymous users to sign in, (2) builds `request.scope` through
 `web.context.scope_for_request`, (3) checks the role, and (4) turns our errors into pages:
 NotFound -> 404 (absent and out of scope look the same), Forbidden -> 403 page,
-other SeatkeeperError on a POST -> an error message and back to the page. The decorated view
+other SeatkeeperError on a POST -> an error message and back to the page, and (5) marks every
+answer `Cache-Control: no-store` (they show student data). The decorated view
 carries `access_policy`, which `tests/web/test_policies.py` checks for every URL of the web app.
 """
 
@@ -17,6 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from seatkeeper.errors import Forbidden, NotFound, SeatkeeperError
@@ -107,9 +109,12 @@ def _policy(
                 response = view(request, *args, **kwargs)
                 if isinstance(response, TemplateResponse):
                     response.render()
-                return response
             except SeatkeeperError as exc:
-                return error_response(request, exc)
+                response = error_response(request, exc)
+            # Pages behind sign-in show student data: no browser or proxy may keep a copy
+            # (the back button after sign-out, a shared classroom computer; issue 19).
+            add_never_cache_headers(response)
+            return response
 
         wrapped.access_policy = name  # type: ignore[attr-defined]
         return wrapped

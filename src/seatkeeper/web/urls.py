@@ -20,6 +20,7 @@ app_name = "web"
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
+    path("status", home.status, name="status"),
     # sign in / out
     path("signin/", auth.sign_in, name="login"),
     path("signout/", auth.sign_out, name="logout"),
@@ -45,6 +46,12 @@ urlpatterns = [
         name="access_toggle",
     ),
     path("schools/<int:school_id>/teachers/", school.teachers, name="teachers"),
+    path("schools/<int:school_id>/teachers/add/", school.teacher_add, name="teacher_add"),
+    path(
+        "schools/<int:school_id>/teachers/student-creation/",
+        school.teacher_student_creation,
+        name="teacher_student_creation",
+    ),
     path(
         "schools/<int:school_id>/teachers/<int:teacher_id>/<str:op>/",
         school.teacher_action,

@@ -65,10 +65,9 @@ def test_refused_upload_lists_errors_and_cannot_be_applied(world_a, media, tmp_p
     assert ImportRun.objects.count() == 1
 
 
-def test_large_upload_runs_as_a_background_task(world_a, media, tmp_path):
-    media.SEATKEEPER_IMPORT_BACKGROUND_BYTES = 10
+def test_every_upload_runs_as_a_background_task(world_a, media, tmp_path):
     c = client_for(world_a.users["district_admin"])
-    upload_zip(c, tmp_path)
+    upload_zip(c, tmp_path)  # a tiny file: it too goes to the worker (issue 19 item 6)
     run = ImportRun.objects.get()
     assert run.task_id
     assert run.status == "previewed"  # the immediate backend ran the task
@@ -76,6 +75,56 @@ def test_large_upload_runs_as_a_background_task(world_a, media, tmp_path):
         reverse("web:import_run", args=[run.pk]) + "?part=progress", HTTP_HX_REQUEST="true"
     )
     assert progress["HX-Refresh"] == "true"
+
+
+def test_the_run_page_shows_progress_at_once_while_the_worker_has_it(world_a, settings, tmp_path):
+    """Issue 18 item 2: the request only stores the file and queues the run; unpacking and the
+    dry run happen in the worker (here none runs: the database backend just queues)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    c = client_for(world_a.users["district_admin"])
+    response = upload_zip(c, tmp_path)
+    run = ImportRun.objects.get()
+    assert (run.status, run.stage, run.summary) == ("queued", "", {})  # nothing read yet
+    page = c.get(response["Location"]).content.decode()
+    assert 'aria-label="Import progress"' in page
+    assert "Queued" in page
+    assert "No background worker is running" in page
+
+
+def test_uploads_are_deleted_after_the_retention_period(world_a, media, tmp_path):
+    import datetime as dt
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from seatkeeper.roster.oneroster.runs import import_files_prune
+
+    c = client_for(world_a.users["district_admin"])
+    upload_zip(c, tmp_path)
+    preview = ImportRun.objects.get()
+    path = Path(preview.file_path)
+    assert path.is_file()
+    assert import_files_prune() == 0  # within the retention period: kept for its Apply
+    c.post(reverse("web:import_apply", args=[preview.pk]))
+    applied = ImportRun.objects.exclude(pk=preview.pk).get()
+    assert applied.status == "applied"
+    later = timezone.now() + dt.timedelta(days=media.SEATKEEPER_UPLOAD_RETENTION_DAYS, hours=1)
+    assert import_files_prune(later) == 1
+    assert not path.exists()
+    assert not path.parent.exists()
+    assert set(ImportRun.objects.values_list("file_path", flat=True)) == {""}
+    # retention 0: a refused upload's file goes as soon as its run ends
+    media.SEATKEEPER_UPLOAD_RETENTION_DAYS = 0
+    users = FILES["users.csv"] + "u3,active,,true,s1,student,x,,D,L,,,,,,,09,\n"
+    upload_zip(c, tmp_path, **{"users.csv": users})
+    refused = ImportRun.objects.order_by("-id").first()
+    assert refused.status == "failed"
+    assert refused.file_path == ""
+    # a dry run whose file is gone cannot be applied, and says why
+    preview.status = "previewed"
+    preview.save()
+    r = c.post(reverse("web:import_apply", args=[preview.pk]), follow=True)
+    assert "is no longer kept" in r.content.decode()
 
 
 def test_school_admin_uploads_csv_for_own_school_only(world_a, media, tmp_path):

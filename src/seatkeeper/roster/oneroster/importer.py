@@ -29,6 +29,7 @@ from seatkeeper.orgs.scoping import Scope, district_for, require_district_admin
 from seatkeeper.orgs.services import district_create
 from seatkeeper.roster.models import ImportRun, ImportStatus, Term
 from seatkeeper.roster.oneroster.holdback import hold_back
+from seatkeeper.roster.oneroster.lock import district_import_lock
 from seatkeeper.roster.oneroster.mapper import Writer, WriteResult
 from seatkeeper.roster.oneroster.notes import Notes
 from seatkeeper.roster.oneroster.reader import open_source
@@ -102,7 +103,14 @@ def refuse(notes: Notes, summary: dict[str, Any]) -> ImportRefused:
     )
 
 
-def oneroster_import(
+def oneroster_import(*, district_slug: str, **kwargs: Any) -> dict[str, Any]:
+    """Import a OneRoster zip or folder into a district; returns the summary (see module doc).
+    One import of a district at a time (`lock.district_import_lock`)."""
+    with district_import_lock(district_slug):
+        return _oneroster_import(district_slug=district_slug, **kwargs)
+
+
+def _oneroster_import(
     *,
     scope: Scope,
     path: str | Path,
@@ -112,7 +120,6 @@ def oneroster_import(
     progress: ProgressFn | None = None,
     run: ImportRun | None = None,
 ) -> dict[str, Any]:
-    """Import a OneRoster zip or folder into a district; returns the summary (see module doc)."""
     scope, district = resolve_district(scope, district_slug)
     source = open_source(path, label)
     summary: dict[str, Any] = {

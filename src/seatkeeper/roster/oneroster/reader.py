@@ -21,6 +21,9 @@ from typing import IO
 from seatkeeper.errors import FieldProblem, InvalidInput
 
 csv.field_size_limit(1 << 20)
+# A OneRoster file has about twenty columns; PostgreSQL tables stop at 1,600 (the staging table
+# takes one more). Wider files are refused with the file and line, never a database error.
+MAX_COLUMNS = 1000
 
 
 class ReadError(Exception):
@@ -147,9 +150,12 @@ def read_rows(src: Source, name: str) -> tuple[list[str], Iterator[Row]]:
     fname = src.file_name(name)
     raw = src.open_bytes(name)
     text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="strict")
-    reader = csv.reader(text, strict=False)
+    reader = csv.reader(_no_nul(text, fname), strict=False)
     try:
         header_cells = next(reader)
+    except ReadError:
+        raw.close()
+        raise
     except StopIteration:
         raise ReadError(
             FieldProblem(field="file", message="the file is empty (no header row)", file=fname)
@@ -160,6 +166,19 @@ def read_rows(src: Source, name: str) -> tuple[list[str], Iterator[Row]]:
         raise ReadError(
             FieldProblem(field="file", message=f"not a CSV file: {exc}", file=fname)
         ) from None
+    if len(header_cells) > MAX_COLUMNS:
+        raw.close()
+        raise ReadError(
+            FieldProblem(
+                field="file",
+                message=(
+                    f"the header has {len(header_cells):,} columns; at most {MAX_COLUMNS:,} "
+                    "are read (a OneRoster file has about 20)"
+                ),
+                file=fname,
+                line=1,
+            )
+        )
     header = [h.strip() for h in header_cells]
 
     index: dict[str, int] = {}
@@ -186,6 +205,28 @@ def read_rows(src: Source, name: str) -> tuple[list[str], Iterator[Row]]:
             raw.close()
 
     return [h for h in header if h], rows()
+
+
+def _no_nul(text: IO[str], fname: str) -> Iterator[str]:
+    """The lines of `text`; ReadError at the first NUL byte (a database text column cannot hold
+    one, and no roster value has one: it is a binary file, or a UTF-16 one read as UTF-8)."""
+    for n, line in enumerate(text, start=1):
+        if "\x00" in line:
+            before = line[: line.index("\x00")]
+            raise ReadError(
+                FieldProblem(
+                    field="file",
+                    message=(
+                        "a NUL byte (0x00) is not allowed in a CSV file (in the cell after "
+                        f"{before.count(',')} commas); save the file as UTF-8 CSV and import "
+                        "again"
+                    ),
+                    value=before.rsplit(",", 1)[-1][-40:],
+                    file=fname,
+                    line=n,
+                )
+            )
+        yield line
 
 
 def _decode_problem(src: Source, name: str, exc: UnicodeDecodeError) -> FieldProblem:

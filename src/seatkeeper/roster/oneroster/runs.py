@@ -1,26 +1,36 @@
 """Import runs for the web page and the background worker: upload, preview, apply, progress.
 
 An uploaded file is kept under MEDIA_ROOT/imports/ so a preview (dry run) and the apply that
-follows read the same bytes. Small files run at once; larger ones go to the task queue
-(`roster.tasks.run_import`), and the page polls the run's progress. Progress is written from a
-separate autocommit connection on PostgreSQL, so the page sees it while the import's own
-transaction is still open (on SQLite the write lock forbids that: the bar shows the stage).
+follows read the same bytes. Every run goes to the task queue (`roster.tasks.run_import`),
+enqueued in the transaction that creates it: unpacking, validating and the dry run happen in
+the worker, never in the web request, and the page shows the run's progress at once. Progress
+is written from a separate autocommit connection on PostgreSQL, so the page sees it while the
+import's own transaction is still open (on SQLite the write lock forbids that: the bar shows
+the stage).
+
+A run never stays queued or running without a live owner: `seatkeeper serve` fails the runs
+whose job is gone (`import_run_fail`, called by `cli/supervisor.py`). The uploaded file is
+deleted `SEATKEEPER_UPLOAD_RETENTION_DAYS` after its last run ended (`import_files_prune`); a
+dry run whose file is gone can no longer be applied.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import shutil
 import time
 import uuid
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import connection, connections
-from django.db.models import Q, QuerySet
+from django.db import connection, connections, transaction
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from seatkeeper.errors import Forbidden, InvalidInput, NotFound, SeatkeeperError
+from seatkeeper.jobs.limits import JobTimeLimit
 from seatkeeper.orgs.models import Role, RosterSource
 from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, system_scope
 from seatkeeper.roster.models import ImportRun, ImportStatus
@@ -28,9 +38,9 @@ from seatkeeper.roster.oneroster.importer import describe_error
 from seatkeeper.roster.scoping import scope_for_user
 
 logger = logging.getLogger(__name__)
-BACKGROUND_BYTES = 512 * 1024  # larger uploads run in the worker with a progress bar
-# (settings.SEATKEEPER_IMPORT_BACKGROUND_BYTES overrides it)
 MAX_BYTES = 2 * 1024**3
+ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+ENDED = (ImportStatus.PREVIEWED, ImportStatus.APPLIED, ImportStatus.FAILED)
 
 
 def import_runs_visible(scope: Scope) -> QuerySet[ImportRun]:
@@ -76,15 +86,17 @@ def import_run_create(
         for chunk in iter(lambda: data.read(1 << 20), b""):
             fh.write(chunk)
     user = scope.user if scope.user is not None and scope.user.pk else None
-    return ImportRun.objects.create(
-        district_id=scope.district_id,
-        district_slug=district_slug,
-        kind=kind,
-        file_name=safe[:255],
-        file_path=str(target),
-        dry_run=True,
-        actor=user,
-        actor_label=scope.label,
+    return _queued(
+        ImportRun(
+            district_id=scope.district_id,
+            district_slug=district_slug,
+            kind=kind,
+            file_name=safe[:255],
+            file_path=str(target),
+            dry_run=True,
+            actor=user,
+            actor_label=scope.label,
+        )
     )
 
 
@@ -93,25 +105,100 @@ def import_run_apply(*, scope: Scope, run: ImportRun) -> ImportRun:
     run = get_import_run_for(scope, run.pk)
     if run.status != ImportStatus.PREVIEWED:
         raise InvalidInput("Only a dry run without errors can be applied.")
+    if not run.file_path or not Path(run.file_path).is_file():
+        raise InvalidInput(
+            f"The uploaded file {run.file_name} is no longer kept (uploads are deleted "
+            f"{_retention_text()} after their run); upload it again to preview and apply it."
+        )
     user = scope.user if scope.user is not None and scope.user.pk else None
-    return ImportRun.objects.create(
-        district=run.district,
-        district_slug=run.district_slug,
-        kind=run.kind,
-        file_name=run.file_name,
-        file_path=run.file_path,
-        dry_run=False,
-        actor=user,
-        actor_label=scope.label,
+    return _queued(
+        ImportRun(
+            district=run.district,
+            district_slug=run.district_slug,
+            kind=run.kind,
+            file_name=run.file_name,
+            file_path=run.file_path,
+            dry_run=False,
+            actor=user,
+            actor_label=scope.label,
+        )
     )
 
 
-def runs_in_background(run: ImportRun) -> bool:
-    try:
-        limit = getattr(settings, "SEATKEEPER_IMPORT_BACKGROUND_BYTES", BACKGROUND_BYTES)
-        return Path(run.file_path).stat().st_size > limit
-    except OSError:
-        return False
+def _queued(run: ImportRun) -> ImportRun:
+    """Save the run and enqueue its job in one transaction: both exist, or neither."""
+    from seatkeeper.roster.tasks import run_import
+
+    with transaction.atomic():
+        run.save()
+        result = run_import.enqueue(run.pk)
+        run.task_id = str(result.id)[:64]
+        ImportRun.objects.filter(pk=run.pk).update(task_id=run.task_id)
+    run.refresh_from_db()
+    return run
+
+
+def import_run_fail(run_id: int, message: str, *, stage: str = "stopped") -> bool:
+    """Fail a run still queued or running whose job is gone (its worker died, or it ran past
+    its time limit): nothing was written. False when the run had already ended."""
+    problem = {"message": message}
+    return bool(
+        ImportRun.objects.filter(pk=run_id, status__in=ACTIVE).update(
+            status=ImportStatus.FAILED,
+            summary={"errors": [problem], "detail": message},
+            errors=[problem],
+            finished_at=timezone.now(),
+            stage=stage,
+        )
+    )
+
+
+def _retention() -> dt.timedelta:
+    return dt.timedelta(days=float(getattr(settings, "SEATKEEPER_UPLOAD_RETENTION_DAYS", 7)))
+
+
+def _retention_text() -> str:
+    days = _retention().total_seconds() / 86400
+    if days <= 0:
+        return "as soon as"
+    if days < 1:
+        return f"{round(days * 24)} hours"
+    return f"{days:g} day{'s' if days != 1 else ''}"
+
+
+def import_files_prune(now: dt.datetime | None = None) -> int:
+    """Delete the uploaded files whose runs have all ended more than the retention period ago
+    (a dry run's file stays that long for its Apply). Returns the number of files deleted."""
+    cutoff = (now or timezone.now()) - _retention()
+    busy = set(
+        ImportRun.objects.filter(status__in=ACTIVE)
+        .exclude(file_path="")
+        .values_list("file_path", flat=True)
+    )
+    ended = (
+        ImportRun.objects.exclude(file_path="")
+        .values("file_path")
+        .annotate(last=Max("finished_at"))
+        .filter(last__lte=cutoff)
+    )
+    deleted = 0
+    for row in ended:
+        path = row["file_path"]
+        if path in busy:
+            continue
+        _delete_upload(Path(path))
+        ImportRun.objects.filter(file_path=path).exclude(status__in=ACTIVE).update(file_path="")
+        deleted += 1
+    return deleted
+
+
+def _delete_upload(path: Path) -> None:
+    root = (Path(settings.MEDIA_ROOT) / "imports").resolve()
+    folder = path.resolve().parent
+    if folder.parent == root:  # MEDIA_ROOT/imports/<uuid>/<file>: the upload's own folder
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 class _Progress:
@@ -143,13 +230,21 @@ class _Progress:
 
 def import_run_execute(run_id: int) -> ImportRun:
     """Run a queued import (preview or apply) as its actor; never raises for bad files."""
-    from seatkeeper.roster.csv_upload import csv_import
-    from seatkeeper.roster.oneroster.importer import oneroster_import
-
     run = ImportRun.objects.get(pk=run_id)
     if run.status not in (ImportStatus.QUEUED,):
         return run
     ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING, stage="starting")
+    try:
+        return _execute(run)
+    finally:
+        if _retention().total_seconds() <= 0:
+            import_files_prune()
+
+
+def _execute(run: ImportRun) -> ImportRun:
+    from seatkeeper.roster.csv_upload import csv_import
+    from seatkeeper.roster.oneroster.importer import oneroster_import
+
     progress = _Progress(run.pk)
     try:
         scope = scope_for_user(run.actor, via="web") if run.actor else system_scope(via="task")
@@ -175,6 +270,9 @@ def import_run_execute(run_id: int) -> ImportRun:
             finished_at=timezone.now(),
             stage="refused",
         )
+        return ImportRun.objects.get(pk=run.pk)
+    except JobTimeLimit as exc:
+        import_run_fail(run.pk, str(exc), stage="time limit")
         return ImportRun.objects.get(pk=run.pk)
     except Exception:
         # A bug, not bad files: the page must not poll forever, nor show a traceback.

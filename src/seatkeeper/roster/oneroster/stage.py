@@ -157,7 +157,9 @@ def _feed(
 
     count = 0
     if connection.vendor == "postgresql":
-        with cur.cursor.copy(f"COPY {st.table} ({names}) FROM STDIN") as cp:
+        # A savepoint: a file refused half-way (ReadError) aborts the COPY, not the caller's
+        # transaction.
+        with transaction.atomic(), cur.cursor.copy(f"COPY {st.table} ({names}) FROM STDIN") as cp:
             for t in tuples():
                 cp.write_row(t)
                 count += 1

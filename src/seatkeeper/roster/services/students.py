@@ -15,7 +15,12 @@ from seatkeeper.orgs.models import District, Role, RosterSource, School
 from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, require_school_admin
 from seatkeeper.orgs.services import teachers_may_create_students
 from seatkeeper.roster.models import Classroom, Enrollment, Student
-from seatkeeper.roster.scoping import can_enroll_in, get_classroom_for, get_student_for
+from seatkeeper.roster.scoping import (
+    can_delete_student,
+    can_enroll_in,
+    get_classroom_for,
+    get_student_for,
+)
 from seatkeeper.roster.services._common import SeatEffect, delete_enrollments, effect_of
 from seatkeeper.seats.ledger import seat_change
 
@@ -151,12 +156,25 @@ def student_update(*, scope: Scope, student: Student, **changes: Any) -> Student
     return student
 
 
+def _require_home_admin(scope: Scope, student: Student, doing: str) -> None:
+    if scope.role in (Role.TEACHER, Role.INTEGRATION):
+        raise Forbidden(f"Only admins may {doing} students.")
+    if not can_delete_student(scope, student):
+        home = student.school.name if student.school_id else "no home school"
+        raise Forbidden(
+            f"Only an admin of {student}'s home school ({home}) or a district admin may "
+            f"{doing} this student; you may un-enroll them from your school's classrooms."
+        )
+
+
 @transaction.atomic
 def student_delete(*, scope: Scope, student: Student) -> tuple[Student, SeatEffect]:
-    """Soft-delete: the account counts for nothing (R5); enrollments are kept for restore."""
+    """Soft-delete: the account counts for nothing (R5); enrollments are kept for restore.
+
+    The delete applies district-wide, so only the home school's admins and district admins
+    may (`roster.scoping.can_delete_student`)."""
     student = get_student_for(scope, student.pk)
-    if scope.role in (Role.TEACHER, Role.INTEGRATION):
-        raise Forbidden("Only admins may delete students.")
+    _require_home_admin(scope, student, "delete")
     if student.deleted_at is None:
         with seat_change(district_id=student.district_id) as change:
             student.deleted_at = timezone.now()
@@ -176,8 +194,7 @@ def student_delete(*, scope: Scope, student: Student) -> tuple[Student, SeatEffe
 def student_restore(*, scope: Scope, student: Student) -> Student:
     """Undo a deletion: the student's enrollments count again (hard enforcement applies)."""
     student = get_student_for(scope, student.pk)
-    if scope.role in (Role.TEACHER, Role.INTEGRATION):
-        raise Forbidden("Only admins may restore students.")
+    _require_home_admin(scope, student, "restore")
     if student.deleted_at is not None:
         with seat_change(district_id=student.district_id):
             old = student.deleted_at.isoformat()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from django.template.response import TemplateResponse
 from seatkeeper.audit.selectors import AuditFilters
 from seatkeeper.orgs.selectors import audit_log as audit_entries
 from seatkeeper.orgs.selectors import audit_log_codes as audit_action_codes
+from seatkeeper.web import spreadsheet
 from seatkeeper.web.policies import district_admin
 
 
@@ -63,7 +63,7 @@ class _Echo:
 def audit_csv(request: HttpRequest) -> HttpResponse:
     scope = request.scope  # type: ignore[attr-defined]
     entries = audit_entries(scope=scope, filters=_filters(request))
-    writer = csv.writer(_Echo())
+    writer = spreadsheet.writer(_Echo())  # no cell runs as a formula (issue 19)
 
     def rows() -> Iterator[str]:
         yield writer.writerow(

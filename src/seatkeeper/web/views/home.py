@@ -1,4 +1,4 @@
-"""Landing page (sends each role to its home) and health check."""
+"""Landing page (sends each role to its home), health check and the background-work status."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
+from seatkeeper.jobs.selectors import worker_status
 from seatkeeper.orgs.models import Role
 from seatkeeper.orgs.scoping import DISTRICT_ROLES
 from seatkeeper.web.policies import public, signed_in
@@ -32,3 +33,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
     return JsonResponse({"ok": True})
+
+
+@public
+def status(request: HttpRequest) -> JsonResponse:
+    """`/status`: the database and the background worker (jobs.selectors.worker_status).
+    200 while a worker is up, 503 while none is (queued imports then wait)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+    worker = worker_status()
+    ok = worker["state"] == "up"
+    response = JsonResponse(
+        {"ok": ok, "database": "up", "worker": worker}, status=200 if ok else 503
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,6 +1,7 @@
 """Import page: upload a OneRoster zip (district admins) or a student CSV (school admins too),
-see the dry-run summary with its seat effect, then Apply. Large files run in the background
-worker and the page polls their progress; past imports are listed with summaries and errors."""
+see the dry-run summary with its seat effect, then Apply. Every run goes to the background
+worker (the request only stores the upload and queues the run), and the run's page shows its
+progress at once; past imports are listed with summaries and errors."""
 
 from __future__ import annotations
 
@@ -9,29 +10,18 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from seatkeeper.errors import InvalidInput
+from seatkeeper.jobs.selectors import worker_status
 from seatkeeper.orgs.models import District, RosterSource
 from seatkeeper.roster.csv_upload import TEMPLATE
-from seatkeeper.roster.models import ImportRun, ImportStatus
+from seatkeeper.roster.models import ImportStatus
 from seatkeeper.roster.oneroster.runs import (
     get_import_run_for,
     import_run_apply,
     import_run_create,
-    import_run_execute,
     import_runs_visible,
-    runs_in_background,
 )
 from seatkeeper.web import context
 from seatkeeper.web.policies import district_admin, school_admin
-
-
-def _start(run: ImportRun) -> None:
-    if runs_in_background(run):
-        from seatkeeper.roster.tasks import run_import
-
-        result = run_import.enqueue(run.pk)
-        ImportRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
-    else:
-        import_run_execute(run.pk)
 
 
 def _upload(request: HttpRequest, kind: str) -> HttpResponse:
@@ -48,7 +38,6 @@ def _upload(request: HttpRequest, kind: str) -> HttpResponse:
         data=upload,
         size=upload.size or 0,
     )
-    _start(run)
     return redirect("web:import_run", run_id=run.pk)
 
 
@@ -97,7 +86,13 @@ def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
     """One import: progress while it runs, then its summary (or its errors)."""
     run = get_import_run_for(request.scope, run_id)  # type: ignore[attr-defined]
     running = run.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
-    ctx = {"run": run, "summary": run.summary or {}, "running": running, "page_title": "Import"}
+    ctx = {
+        "run": run,
+        "summary": run.summary or {},
+        "running": running,
+        "worker": worker_status() if run.status == ImportStatus.QUEUED else None,
+        "page_title": "Import",
+    }
     if getattr(request, "htmx", False) and request.GET.get("part") == "progress":
         response = TemplateResponse(request, "imports/run.html#progress", ctx)
         if not running:
@@ -112,5 +107,4 @@ def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
         return redirect("web:import_run", run_id=run_id)
     run = get_import_run_for(request.scope, run_id)  # type: ignore[attr-defined]
     applied = import_run_apply(scope=request.scope, run=run)  # type: ignore[attr-defined]
-    _start(applied)
     return context.seats_changed(redirect("web:import_run", run_id=applied.pk))

@@ -93,45 +93,58 @@ def teachers(request: HttpRequest, school_id: int) -> HttpResponse:
 
 @school_admin
 @require_POST
+def teacher_add(request: HttpRequest, school_id: int) -> HttpResponse:
+    """Add a teacher to the school (the URL names no teacher: issue 19)."""
+    scope, school, _ = context.school_page(request, school_id)
+    t = roster.teacher_create(
+        scope=scope,
+        district=school.district,
+        school=school,
+        first_name=request.POST.get("first_name", ""),
+        last_name=request.POST.get("last_name", ""),
+        email=request.POST.get("email", ""),
+    )
+    messages.success(request, f"{t} added to {school.name}.")
+    return redirect("web:teachers", school_id=school.pk)
+
+
+@school_admin
+@require_POST
+def teacher_student_creation(request: HttpRequest, school_id: int) -> HttpResponse:
+    """The school's setting: may its teachers create student accounts (tighten only)."""
+    scope, school, _ = context.school_page(request, school_id)
+    allow = request.POST.get("allow") == "district"
+    orgs.school_update(
+        scope=scope, school=school, teachers_may_create_students=None if allow else False
+    )
+    messages.success(
+        request,
+        f"Teachers at {school.name} "
+        + (
+            "follow the district setting for creating students."
+            if allow
+            else "may not create student accounts."
+        ),
+    )
+    return redirect("web:teachers", school_id=school.pk)
+
+
+@school_admin
+@require_POST
 def teacher_action(request: HttpRequest, school_id: int, teacher_id: int, op: str) -> HttpResponse:
-    scope, school, product = context.school_page(request, school_id)
+    """Delete or restore one teacher: the teacher in the URL, found within the scope."""
+    scope, school, _ = context.school_page(request, school_id)
     url = reverse("web:teachers", args=[school.pk])
-    if op == "add":
-        t = roster.teacher_create(
-            scope=scope,
-            district=school.district,
-            school=school,
-            first_name=request.POST.get("first_name", ""),
-            last_name=request.POST.get("last_name", ""),
-            email=request.POST.get("email", ""),
-        )
-        messages.success(request, f"{t} added to {school.name}.")
-        return redirect(url)
-    if op == "student-creation":
-        allow = request.POST.get("allow") == "district"
-        orgs.school_update(
-            scope=scope, school=school, teachers_may_create_students=None if allow else False
-        )
-        messages.success(
-            request,
-            f"Teachers at {school.name} "
-            + (
-                "follow the district setting for creating students."
-                if allow
-                else "may not create student accounts."
-            ),
-        )
-        return redirect(url)
+    if op not in ("delete", "restore"):
+        raise NotFound(f"No action {op!r}.")
     teacher = get_teacher_for(scope, teacher_id)
     if op == "delete":
         roster.teacher_delete(scope=scope, teacher=teacher)
         messages.success(
             request, f"{teacher} deleted; their classrooms no longer count. Restore undoes this."
         )
-    elif op == "restore":
+    else:
         roster.teacher_restore(scope=scope, teacher=teacher)
         messages.success(request, f"{teacher} restored.")
         url += "?show=deleted"
-    else:
-        raise NotFound(f"No action {op!r}.")
     return context.seats_changed(redirect(url))

@@ -10,9 +10,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from seatkeeper.errors import NotFound
+from seatkeeper.errors import Forbidden, NotFound
 from seatkeeper.roster import services as roster
-from seatkeeper.roster.scoping import get_student_for
+from seatkeeper.roster.scoping import can_delete_student, get_student_for
 from seatkeeper.roster.selectors import STUDENT_SORTS, student_classrooms_at, student_page
 from seatkeeper.web import context
 from seatkeeper.web.policies import school_admin
@@ -61,6 +61,10 @@ def students(request: HttpRequest, school_id: int) -> HttpResponse:
             "school": school,
             "product": product,
             "result": result,
+            # Delete/restore apply district-wide: only for the home school's admins (issue 19).
+            "deletable": {
+                r.student.pk for r in result.rows if can_delete_student(scope, r.student)
+            },
             "sort_links": sort_links,
             "dedup_url": _dedup_url(school.pk),
             "page_title": "Students",
@@ -81,6 +85,11 @@ def student_action(request: HttpRequest, school_id: int, student_id: int, op: st
     if request.method != "POST":
         if op != "delete":
             raise NotFound("No such page.")
+        if not can_delete_student(scope, student):
+            raise Forbidden(
+                f"Only an admin of {student}'s home school or a district admin may delete "
+                "this account; you may un-enroll them from this school's classrooms."
+            )
         return _confirm_delete(request, scope, school, product, student, back, error="")
     if op == "unenroll":
         classrooms = student_classrooms_at(scope=scope, student=student, school=school)

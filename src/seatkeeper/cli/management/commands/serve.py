@@ -1,8 +1,16 @@
-"""`seatkeeper serve [--host H] [--port P] [--workers N]`: gunicorn, static files by WhiteNoise."""
+"""`seatkeeper serve [--host H] [--port P] [--workers N]`: gunicorn, static files by WhiteNoise,
+and a supervised background task worker (`cli/supervisor.py`).
+
+`serve` collects static files, makes sure the database is ready (the cache table), then runs the
+supervisor: gunicorn and `seatkeeper db_worker` as child processes, the worker restarted with
+backoff when it dies, runs without a live owner failed. `--no-worker` serves gunicorn alone in
+this process (what the supervisor itself starts for the web part).
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +20,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 class Command(BaseCommand):
     help = (
-        "Serve Seatkeeper with gunicorn (production WSGI server; WhiteNoise serves static files)."
+        "Serve Seatkeeper with gunicorn (production WSGI server; WhiteNoise serves static "
+        "files) and a supervised background task worker."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,20 +35,39 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=int(os.environ.get("SEATKEEPER_THREADS", "4"))
         )
-        parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="gunicorn only: no task worker, no supervisor"
+        )
+        parser.add_argument("--no-collectstatic", action="store_true", help=argparse_hidden())
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from gunicorn.app.base import BaseApplication
-
-        call_command("collectstatic", interactive=False, verbosity=0)
-        from seatkeeper.wsgi import application  # after collectstatic: WhiteNoise scans at start
-
-        worker = None
-        if not opts["no_worker"]:
-            worker = _start_task_worker()
+        if not opts["no_collectstatic"]:
+            call_command("collectstatic", interactive=False, verbosity=0)
+            call_command("createcachetable", verbosity=0)  # databases migrated before the cache
         bind = f"{opts['host']}:{opts['port']}"
+        if opts["no_worker"]:
+            self._gunicorn(bind, opts)
+            return
+        from seatkeeper.cli.supervisor import Supervisor
+        from seatkeeper.jobs.processes import this_host
+
+        web = [sys.executable, "-m", "seatkeeper", "serve", "--no-worker", "--no-collectstatic"]
+        web += ["--host", opts["host"], "--port", str(opts["port"])]
+        web += ["--workers", str(opts["workers"]), "--threads", str(opts["threads"])]
         self.stdout.write(f"Seatkeeper serving on http://{bind}/ (Ctrl-C stops)")
         self.stdout.flush()
+        code = Supervisor(key=f"supervisor:{this_host()}:{opts['port']}", web=web).run()
+        if code:
+            sys.exit(code)
+
+    def _gunicorn(self, bind: str, opts: dict[str, Any]) -> None:
+        from gunicorn.app.base import BaseApplication
+
+        from seatkeeper.wsgi import application  # after collectstatic: WhiteNoise scans at start
+
+        if opts["no_collectstatic"] is False:
+            self.stdout.write(f"Seatkeeper serving on http://{bind}/ (Ctrl-C stops)")
+            self.stdout.flush()
 
         class App(BaseApplication):  # type: ignore[misc]
             def load_config(self) -> None:
@@ -49,23 +77,18 @@ class Command(BaseCommand):
                 self.cfg.set("accesslog", "-" if settings.DEBUG else None)
                 self.cfg.set("graceful_timeout", 5)
                 self.cfg.set("timeout", 120)
+                if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 24
+                    # One control socket per user ($HOME/.gunicorn): servers would take it
+                    # from each other. Seatkeeper does not use it.
+                    self.cfg.set("control_socket_disable", True)
 
             def load(self) -> Any:
                 return application
 
-        try:
-            App().run()
-        finally:
-            if worker is not None:
-                worker.terminate()
+        App().run()
 
 
-def _start_task_worker() -> Any:
-    """Background tasks (big imports, district-wide de-dup) run in a django-tasks db_worker."""
-    import subprocess
-    import sys
+def argparse_hidden() -> str:
+    import argparse
 
-    return subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "seatkeeper", "db_worker", "--interval", "1"],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "seatkeeper.settings"},
-    )
+    return argparse.SUPPRESS
