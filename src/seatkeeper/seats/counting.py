@@ -12,6 +12,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+def capacity_of(allocated: int, school_purchased: int) -> int:
+    """capacity(S,P) = allocation(S,P) + active school-owned purchases(S,P) (R7): the one place
+    the rule is written (usage rows, the planner's facts, enforcement)."""
+    return allocated + school_purchased
+
+
 @dataclass(frozen=True)
 class SchoolUsage:
     id: int
@@ -24,7 +30,7 @@ class SchoolUsage:
     @property
     def capacity(self) -> int:
         """capacity(S,P) = allocation(S,P) + active school-owned purchases(S,P)."""
-        return self.allocated + self.school_purchased
+        return capacity_of(self.allocated, self.school_purchased)
 
     @property
     def remaining(self) -> int:
@@ -129,6 +135,7 @@ def seats_freed_by_removing(holders: Mapping[int, frozenset[Any]], removed: froz
 
 __all__ = [
     "DistrictUsage",
+    "capacity_of",
     "SchoolUsage",
     "asdict",
     "build_school_usages",

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from seatkeeper.orgs.models import Product, School
+from seatkeeper.seats.counting import capacity_of
 from seatkeeper.seats.errors import CapacityExceeded
 from seatkeeper.seats.ledger import SeatDelta, lock
 from seatkeeper.seats.models import Allocation, EnforcementMode, SeatCount
@@ -44,7 +45,7 @@ def capacity(district_id: int, school_id: int, product_id: int, on: dt.date) -> 
         .aggregate(n=Sum("seats"))["n"]
         or 0
     )
-    return alloc + bought
+    return capacity_of(alloc, bought)
 
 
 def used(district_id: int, school_id: int, product_id: int) -> int:

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from seatkeeper.seats.counting import capacity_of
+
 ALLOCATE_POOL = "allocate_pool"
 MOVE_ALLOCATION = "move_allocation"
 MERGE_DUPLICATES = "merge_duplicates"
@@ -52,7 +54,7 @@ class SchoolFacts:
 
     @property
     def capacity(self) -> int:
-        return self.allocated + self.school_purchased
+        return capacity_of(self.allocated, self.school_purchased)
 
 
 @dataclass(frozen=True)
