@@ -461,6 +461,18 @@ class Writer(Mapper):
         }
         if any(s.deleted for s in ds.sessions.values()):
             self.result.ignore("terms: tobedeleted, kept (terms are never deleted)")
+        # A term made in Seatkeeper has no type or school year; an export writes `term` and
+        # its end date's year (OneRoster requires both). Read back, that stays as it was.
+        for pk, sid, typ, year in Term.objects.filter(district_id=self.d).values_list(
+            "id", "sourced_id", "type", "school_year"
+        ):
+            w = wanted.get(ids.made_up("term", pk, sid))
+            if w is None:
+                continue
+            if not typ and w["type"] == "term":
+                w["type"] = ""
+            if not year and w["school_year"] == str(w["ends_on"].year):
+                w["school_year"] = ""
         self.term_ids = self._sync("terms", Term, wanted, [], TERM_FIELDS, soft_delete=False)
         # Parents once every term has its id (a parent may be new in these files).
         want_parent = {

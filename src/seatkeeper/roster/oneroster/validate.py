@@ -1487,7 +1487,28 @@ def _fix_roles(ds: Dataset) -> None:
         if count:
             ds.notes.warn(key, message, count=count - len(examples))
     ((no_primary,),) = q("SELECT count(*) FROM sk_primary WHERE explicit = 0")
-    if no_primary:
+    ((marks_primary,),) = q(
+        f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {live} AND lower(role) = 'teacher' "
+        f"AND {PRIMARY} LIMIT 1) x"
+    )
+    if no_primary and marks_primary:
+        # Files that mark primary teachers mean it: a class whose teachers are none marked
+        # has no primary teacher (as an export of a class whose primary was removed says).
+        examples = q(
+            f"SELECT e.line, p.class_sid FROM sk_primary p JOIN {t} e ON e.class_sid = "
+            f"p.class_sid AND e.user_sid = p.user_sid WHERE p.explicit = 0 AND {live} "
+            "AND lower(e.role) = 'teacher' ORDER BY e.n LIMIT 3"
+        )
+        message = (
+            "classes whose teachers are none marked primary, in files that mark the primary "
+            "teacher of other classes: no primary teacher, their teachers are co-teachers "
+            "(such a class gives no seats, R8)"
+        )
+        for line, cls in examples:
+            ds.notes.warn("none-marked-primary", message, file=fname_e, line=line, value=cls)
+        ds.notes.warn("none-marked-primary", message, count=no_primary - len(examples))
+        ex("DELETE FROM sk_primary WHERE explicit = 0")
+    elif no_primary:
         ds.notes.warn(
             "no-primary",
             "classes with teachers but none marked primary: the first listed teacher was made "
