@@ -286,20 +286,3 @@ def test_a_generated_districts_own_export_reimports_as_no_change(db, tmp_path):
         m.__name__: m.objects.filter(district=d).count()
         for m in (Student, Teacher, Classroom, Enrollment, ClassroomTeacher)
     } == rows
-
-
-def test_made_up_ids_name_rows_of_their_own_district_only(db, tmp_path):
-    """In another district `seatkeeper-student-599` is an ordinary sourcedId."""
-    maple_valley.load()
-    out = tmp_path / "mv.zip"
-    export("maple-valley", out)
-    made = Student.objects.filter(district__slug="maple-valley", sourced_id="").count()
-    summary = oneroster_import(scope=op(), path=out, district_slug="copy")
-    copy = District.objects.get(slug="copy")
-    assert (
-        Student.objects.filter(district=copy, sourced_id__startswith="seatkeeper-student-").count()
-        == made
-    )
-    assert (
-        summary["entities"]["students"]["created"] == Student.objects.filter(district=copy).count()
-    )
