@@ -243,3 +243,12 @@ def test_a_class_of_the_district_goes_to_its_only_school_with_a_note(db, tmp_pat
     )
     assert Classroom.objects.get(sourced_id="c3").school.sourced_id == "s1"
     assert note(summary, "class-school-is-district")["examples"][0]["line"] == 4
+
+
+def test_values_beginning_or_ending_with_v_keep_it(db, tmp_path):
+    """Trimming took every 'v' off both ends on PostgreSQL (E'\\v' is no escape there): an
+    email `victoria@...` became `ictoria@...`, a surname `Ivanov` became `Ivano`."""
+    users = FILES["users.csv"].replace("Ana,Diaz,,1003,,", "Ana,Ivanov,,1003,vana@example.org,")
+    imported(tmp_path, **{"users.csv": users})
+    ana = Student.objects.get(sourced_id="u3")
+    assert (ana.last_name, ana.email) == ("Ivanov", "vana@example.org")

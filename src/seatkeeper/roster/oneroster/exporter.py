@@ -259,64 +259,28 @@ class _Export:
                 )
 
     def users(self) -> Iterator[list[str]]:
-        for pk, s, first, middle, last, email, username, school in (
-            self.teachers.order_by("id")
-            .values_list(
-                "id",
-                "sourced_id",
-                "first_name",
-                "middle_name",
-                "last_name",
-                "email",
-                "username",
-                "school_id",
-            )  # fmt: skip
-            .iterator(chunk_size=CHUNK)
-        ):
-            tid = sid("teacher", pk, s)
-            yield _row(
-                "users.csv",
-                sourcedId=tid,
-                enabledUser="true",
-                orgSourcedIds=self.org_of(school),
-                role="teacher",
-                username=username or email or tid,
-                givenName=first,
-                familyName=last,
-                middleName=middle,
-                email=email,
-            )
-        for pk, s, first, middle, last, email, username, number, grade, school in (
-            self.students.order_by("id")
-            .values_list(
-                "id",
-                "sourced_id",
-                "first_name",
-                "middle_name",
-                "last_name",
-                "email",
-                "username",
-                "student_number",
-                "grade",
-                "school_id",
-            )  # fmt: skip
-            .iterator(chunk_size=CHUNK)
-        ):
-            uid = sid("student", pk, s)
-            yield _row(
-                "users.csv",
-                sourcedId=uid,
-                enabledUser="true",
-                orgSourcedIds=self.org_of(school),
-                role="student",
-                username=username or email or uid,
-                givenName=first,
-                familyName=last,
-                middleName=middle,
-                identifier=number,
-                email=email,
-                grades=grade,
-            )
+        people = (
+            (self.teachers, "teacher", {}),
+            (self.students, "student", {"identifier": "student_number", "grades": "grade"}),
+        )
+        for qs, role, more in people:
+            columns = ["id", "sourced_id", "first_name", "middle_name", "last_name", "email"]
+            columns += ["username", "school_id", *more.values()]
+            for r in qs.order_by("id").values(*columns).iterator(chunk_size=CHUNK):
+                uid = sid(role, r["id"], r["sourced_id"])
+                yield _row(
+                    "users.csv",
+                    sourcedId=uid,
+                    enabledUser="true",
+                    orgSourcedIds=self.org_of(r["school_id"]),
+                    role=role,
+                    username=r["username"] or r["email"] or uid,
+                    givenName=r["first_name"],
+                    familyName=r["last_name"],
+                    middleName=r["middle_name"],
+                    email=r["email"],
+                    **{column: r[field] for column, field in more.items()},
+                )
 
     def demographics(self) -> Iterator[list[str]]:
         for pk, s, dob in (

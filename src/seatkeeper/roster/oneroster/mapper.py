@@ -506,11 +506,15 @@ class Writer(Mapper):
         none (titled after its first class). A course an export made up for a class with no
         course (`seatkeeper-course-<class id>`) stays no course."""
         ds, d = self.ds, self.d
-        no_course = set(
-            Classroom.objects.filter(district_id=d, course__isnull=True).values_list(
-                "id", flat=True
+        named = [sid for (sid,) in q("SELECT DISTINCT course FROM sk_k WHERE course <> ''")]
+        made = sorted({ids.read_back("course", sid) for sid in [*ds.courses, *named]} - {None})
+        no_course: set[int] = set()
+        for i in range(0, len(made), BATCH):
+            no_course.update(
+                Classroom.objects.filter(
+                    district_id=d, id__in=made[i : i + BATCH], course__isnull=True
+                ).values_list("id", flat=True)
             )
-        )
 
         def own(sid: str) -> bool:
             return ids.read_back("course", sid) in no_course

@@ -42,8 +42,9 @@ class Sql:
         self.pg = connection.vendor == "postgresql"
 
     def strip(self, expr: str) -> str:
-        if self.pg:
-            return f"btrim({expr}, E' \\t\\r\\n\\f\\v\\u00a0')"
+        if self.pg:  # chr(), not E'\v': PostgreSQL has no \v escape (it would trim "v")
+            spaces = " || ".join(f"chr({c})" for c in (32, 9, 13, 10, 12, 11, 160))
+            return f"btrim({expr}, {spaces})"
         return f"trim({expr}, ' ' || char(9, 13, 10, 12, 11, 160))"
 
     def differ(self, a: str, b: str) -> str:
