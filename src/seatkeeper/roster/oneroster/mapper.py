@@ -574,7 +574,7 @@ class Writer(Mapper):
             "WHERE u.kind = 'teacher' AND u.deleted = 0",
             params,
         )
-        made("sk_want_teacher", "xid")
+        made("sk_want_teacher", "sid")
         floor = self._merge("teachers", Teacher, "sk_want_teacher", self._columns(TEACHER_FIELDS))
         self._soft_delete("teachers", Teacher, "SELECT sid FROM sk_u WHERE deleted = 1")
         on = self.district.new_teacher_access
@@ -606,7 +606,7 @@ class Writer(Mapper):
             f"FROM sk_u u {home} {joins}WHERE u.kind = 'student' AND u.deleted = 0",
             params,
         )
-        made("sk_want_student", "xid")
+        made("sk_want_student", "sid")
         # A student de-dup merged into another account stays merged: never re-created.
         ((merged,),) = q(
             f"SELECT count(*) FROM {Student._meta.db_table} x "
@@ -719,7 +719,7 @@ class Writer(Mapper):
             "WHERE k.deleted = 0",
             [d, *params],
         )
-        made("sk_want_class", "xid")
+        made("sk_want_class", "sid")
         self._merge("classrooms", Classroom, "sk_want_class", CLASS_FIELDS)
         self._soft_delete("classrooms", Classroom, "SELECT sid FROM sk_k WHERE deleted = 1")
         self._live("sk_live_class", Classroom)

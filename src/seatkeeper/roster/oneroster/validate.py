@@ -1458,8 +1458,10 @@ def _fix_roles(ds: Dataset) -> None:
     # Classes with several rows marking a primary teacher: several teachers (the first is
     # primary, the others co-teachers), or one teacher listed again (once per term, say).
     fname_e = ds.staged["enrollments.csv"].file
-    several = (
-        f"SELECT class_sid, min(n) AS n, count(DISTINCT user_sid) AS teachers FROM {t} "
+    ex("DROP TABLE IF EXISTS sk_several")
+    ex(
+        "CREATE TEMP TABLE sk_several AS SELECT class_sid, min(n) AS n, "
+        f"count(DISTINCT user_sid) AS teachers FROM {t} "
         f"WHERE {live} AND lower(role) = 'teacher' AND {PRIMARY} "
         "GROUP BY class_sid HAVING count(*) > 1"
     )
@@ -1477,20 +1479,18 @@ def _fix_roles(ds: Dataset) -> None:
             "primary teacher, no co-teacher was made",
         ),
     ):
-        ((count,),) = q(f"SELECT count(*) FROM ({several}) g WHERE {which}")
+        ((count,),) = q(f"SELECT count(*) FROM sk_several g WHERE {which}")
+        if not count:
+            continue
         examples = q(
-            f"SELECT e.line, g.class_sid FROM ({several}) g JOIN {t} e ON e.n = g.n "
+            f"SELECT e.line, g.class_sid FROM sk_several g JOIN {t} e ON e.n = g.n "
             f"WHERE {which} ORDER BY g.n LIMIT 3"
         )
         for line, cls in examples:
             ds.notes.warn(key, message, file=fname_e, line=line, value=cls)
-        if count:
-            ds.notes.warn(key, message, count=count - len(examples))
+        ds.notes.warn(key, message, count=count - len(examples))
     ((no_primary,),) = q("SELECT count(*) FROM sk_primary WHERE explicit = 0")
-    ((marks_primary,),) = q(
-        f"SELECT count(*) FROM (SELECT 1 FROM {t} WHERE {live} AND lower(role) = 'teacher' "
-        f"AND {PRIMARY} LIMIT 1) x"
-    )
+    ((marks_primary,),) = q("SELECT count(*) FROM sk_primary WHERE explicit = 1")
     if no_primary and marks_primary:
         # Files that mark primary teachers mean it: a class whose teachers are none marked
         # has no primary teacher (as an export of a class whose primary was removed says).
