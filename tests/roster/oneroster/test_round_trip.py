@@ -146,17 +146,6 @@ def round_trip(tmp_path, slug: str) -> dict[str, object]:
 # --- the export -----------------------------------------------------------------------------
 
 
-def test_the_demo_export_is_accepted_by_a_strict_oneroster_11_consumer(db, tmp_path):
-    maple_valley.load()
-    out = tmp_path / "mv.zip"
-    counts = export("maple-valley", out)
-    assert strict.problems(out) == []
-    assert counts["courses.csv"] > 0
-    classes = read(out, "classes.csv")
-    courses = {r["sourcedId"] for r in read(out, "courses.csv")}
-    assert all(r["courseSourcedId"] in courses for r in classes)
-
-
 RICH = {
     "academicSessions.csv": """sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear
 y1,,,2026-2027,schoolYear,2026-08-01,2027-06-30,,2027
@@ -251,14 +240,18 @@ def test_round_trip_of_a_generated_district(db, tmp_path):
 # --- the district's own export, re-imported (issue 17 item 2) -------------------------------
 
 
-def test_the_demo_districts_own_export_reimports_as_no_change(db, tmp_path):
+def test_the_demo_export_is_strict_and_reimports_into_its_district_as_no_change(db, tmp_path):
     """Students, classrooms and enrollments added by hand or by CSV have no sourcedId: the
     export names them `seatkeeper-student-599`, and the import reads that back as the row."""
     maple_valley.load()
     before = (Student.objects.count(), Classroom.objects.count(), Enrollment.objects.count())
     assert Student.objects.filter(sourced_id="").exists()  # the case at hand
     out = tmp_path / "mv.zip"
-    export("maple-valley", out)
+    counts = export("maple-valley", out)
+    assert strict.problems(out) == []
+    assert counts["courses.csv"] > 0
+    courses = {r["sourcedId"] for r in read(out, "courses.csv")}
+    assert all(r["courseSourcedId"] in courses for r in read(out, "classes.csv"))
     assert any(r["sourcedId"].startswith("seatkeeper-student-") for r in read(out, "users.csv"))
     summary = oneroster_import(scope=op(), path=out, district_slug="maple-valley")
     assert_no_change(summary)
