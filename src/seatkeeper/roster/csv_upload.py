@@ -22,7 +22,13 @@ from seatkeeper.roster.oneroster.importer import ProgressFn, apply_import, refus
 from seatkeeper.roster.oneroster.lock import district_import_lock
 from seatkeeper.roster.oneroster.mapper import BATCH, Mapper, WriteResult
 from seatkeeper.roster.oneroster.notes import Notes
-from seatkeeper.roster.oneroster.reader import ReadError, Source, read_rows
+from seatkeeper.roster.oneroster.reader import (
+    ReadError,
+    Source,
+    last_required,
+    read_table,
+    width_problem,
+)
 from seatkeeper.roster.oneroster.validate import parse_date
 
 COLUMNS = [
@@ -127,7 +133,17 @@ def _validate(
     students: dict[str, dict[str, Any]] = {}
     enrollments: list[tuple[str, int, str, str]] = []  # student key, school, classroom, teacher
     try:
-        header, rows = read_rows(source, "students.csv")
+        table = read_table(source, "students.csv", COLUMNS)
+        header, rows = table.header, table.rows
+        for given, read_as in table.renamed:
+            notes.warn(
+                "csv-header-case",
+                f"{fname}: column names that differ from the template's only in case were read "
+                "as the template's",
+                file=fname,
+                line=1,
+                value=f"{given} as {read_as}",
+            )
         missing = [c for c in REQUIRED if c not in header]
         if not ("student_id" in header or "student_number" in header):
             missing.append("student_id")
@@ -135,8 +151,18 @@ def _validate(
             notes.error(f"required column {c} is missing", file=fname, line=1, column=c)
         if missing:
             return students, enrollments
+        need = last_required(table.cells, REQUIRED)
         for row in rows:
             bad = False
+            if len(row.cells) > table.width or len(row.cells) < need:
+                # A value with an unquoted comma shifted every later column: refused.
+                notes.error(
+                    width_problem(len(row.cells), table.cells, REQUIRED) or "",
+                    file=fname,
+                    line=row.line,
+                    field_name="row",
+                )
+                continue
 
             def err(column: str, message: str, value: Any = None, line: int = row.line) -> None:
                 nonlocal bad

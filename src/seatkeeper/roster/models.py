@@ -40,6 +40,8 @@ class Teacher(RosterRow):
         School, null=True, blank=True, on_delete=models.PROTECT, related_name="teachers"
     )
     first_name = models.CharField(max_length=150)
+    # db_default as well: rows written by raw INSERTs (the bench generator) need no value.
+    middle_name = models.CharField(max_length=150, blank=True, default="", db_default="")
     last_name = models.CharField(max_length=150)
     email = models.EmailField(blank=True, default="")
     username = models.CharField(max_length=150, blank=True, default="")
@@ -64,8 +66,18 @@ class Teacher(RosterRow):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+class SessionType(models.TextChoices):
+    """OneRoster's academic session types (academicSessions.csv `type`)."""
+
+    GRADING_PERIOD = "gradingPeriod", "Grading period"
+    SEMESTER = "semester", "Semester"
+    SCHOOL_YEAR = "schoolYear", "School year"
+    TERM = "term", "Term"
+
+
 class Term(RosterRow):
-    """An academic session (OneRoster academicSessions)."""
+    """An academic session (OneRoster academicSessions): its type, parent session and school
+    year are kept as the SIS gave them, so an export gives them back."""
 
     school = models.ForeignKey(
         School, null=True, blank=True, on_delete=models.PROTECT, related_name="terms"
@@ -73,6 +85,12 @@ class Term(RosterRow):
     name = models.CharField(max_length=200)
     starts_on = models.DateField()
     ends_on = models.DateField()
+    # "" for terms made in Seatkeeper (exported as `term`); another value only as a SIS sent it.
+    type = models.CharField(max_length=40, blank=True, default="", db_default="")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    school_year = models.CharField(max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-starts_on", "name"]
@@ -87,6 +105,28 @@ class Term(RosterRow):
         return self.name
 
 
+class Course(RosterRow):
+    """A OneRoster course: what a class teaches. Seats never depend on it; it is kept so an
+    export names each class's course (courses.csv) as the SIS did."""
+
+    title = models.CharField(max_length=200)
+    course_code = models.CharField(max_length=100, blank=True, default="")
+    # orgSourcedId: a school, or None when the course belongs to the district.
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="courses"
+    )
+    school_year = models.ForeignKey(
+        Term, null=True, blank=True, on_delete=models.SET_NULL, related_name="courses"
+    )
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [_sourced_unique("course")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class ClassroomStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ARCHIVED = "archived", "Archived"
@@ -95,7 +135,11 @@ class ClassroomStatus(models.TextChoices):
 class Classroom(RosterRow):
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="classrooms")
     name = models.CharField(max_length=200)
-    course_code = models.CharField(max_length=100, blank=True, default="")
+    course_code = models.CharField(max_length=100, blank=True, default="")  # classCode
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.SET_NULL, related_name="classrooms"
+    )
+    # The first term; a class given several terms keeps the others in ClassroomTerm.
     term = models.ForeignKey(
         Term, null=True, blank=True, on_delete=models.SET_NULL, related_name="classrooms"
     )
@@ -129,6 +173,21 @@ class Classroom(RosterRow):
     @property
     def is_active(self) -> bool:
         return self.status == ClassroomStatus.ACTIVE and self.deleted_at is None
+
+
+class ClassroomTerm(TenantModel):
+    """A further term of a classroom (OneRoster termSourcedIds after the first, in order); the
+    first is `Classroom.term`. Seats never depend on it."""
+
+    classroom = models.ForeignKey(Classroom, on_delete=models.CASCADE, related_name="further_terms")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["classroom", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["classroom", "term"], name="classroom_term_once")
+        ]
 
 
 class ClassroomTeacher(TenantModel):

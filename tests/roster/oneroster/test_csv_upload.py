@@ -113,3 +113,31 @@ def test_teacher_may_not_upload(world_a, tmp_path):
     path.write_text(rows(world_a))
     with pytest.raises(Forbidden):
         csv_import(scope=world_a.scope("teacher"), path=path, district_slug=world_a.district.slug)
+
+
+def test_same_rules_as_oneroster_wide_rows_refused_and_header_case_read(world_a, tmp_path):
+    """Issue 15, for the student CSV too: an unquoted comma shifts every later column."""
+    school = world_a.schools[0]
+    text = (
+        f"{HEADER}\n"
+        f"S-1,Maya,Lopez, Jr,,2014-03-09,5,1001,,,{school.name},,\n"
+        f"S-2,Noah,Kim,,,5,1002,,,{school.name},,\n"
+    )
+    with pytest.raises(ImportRefused) as info:
+        upload(tmp_path, world_a, text)
+    (p,) = info.value.problems
+    assert (p.file, p.line) == ("students.csv", 2)
+    assert "13 fields" in p.message
+    assert "header 12" in p.message
+    assert not Student.objects.filter(sourced_id__in=["S-1", "S-2"]).exists()
+    summary = upload(
+        tmp_path,
+        world_a,
+        HEADER.replace("first_name", "First_Name")
+        + f"\nS-3,Ada,Byron,,,5,1003,,,{school.name},,\n",
+    )
+    assert Student.objects.get(sourced_id="S-3").first_name == "Ada"
+    (w,) = [w for w in summary["warnings"] if w["code"] == "csv-header-case"]
+    assert w["examples"] == [
+        {"file": "students.csv", "line": 1, "value": "First_Name as first_name"}
+    ]

@@ -31,6 +31,7 @@ def test_first_import_creates_district_and_maps_every_entity(db, tmp_path):
     assert totals(summary) == {
         "schools": 2,
         "terms": 1,
+        "courses": 3,
         "teachers": 2,
         "students": 3,
         "invites": 1,

@@ -44,6 +44,7 @@ def test_roster_hub_student_who_teaches_becomes_a_teacher(db, lang):
     assert totals(summary) == {
         "schools": 1,
         "terms": 4,
+        "courses": 2,
         "teachers": 2,
         "students": 18,
         "invites": 0,

@@ -28,6 +28,7 @@ from seatkeeper.orgs.models import District, Role, RosterSource
 from seatkeeper.orgs.scoping import Scope, district_for, require_district_admin
 from seatkeeper.orgs.services import district_create
 from seatkeeper.roster.models import ImportRun, ImportStatus, Term
+from seatkeeper.roster.oneroster import ids
 from seatkeeper.roster.oneroster.holdback import hold_back
 from seatkeeper.roster.oneroster.lock import district_import_lock
 from seatkeeper.roster.oneroster.mapper import Writer, WriteResult
@@ -73,14 +74,18 @@ def known_ids(district: District | None) -> Known:
 
     live = {"district_id": district.pk}
     known.district_id = district.pk
-    known.schools = set(
-        School.objects.filter(**live, deleted_at__isnull=True)
-        .exclude(sourced_id="")
-        .values_list("sourced_id", flat=True)
-    )
-    known.terms = set(
-        Term.objects.filter(**live).exclude(sourced_id="").values_list("sourced_id", flat=True)
-    )
+    known.district_sid = ids.district_sid(district.sourced_id, district.slug)
+    # Rows without a sourcedId are known by the one an export made up for them (ids.py).
+    known.schools = {
+        ids.made_up("school", pk, sid)
+        for pk, sid in School.objects.filter(**live, deleted_at__isnull=True).values_list(
+            "id", "sourced_id"
+        )
+    }
+    known.terms = {
+        ids.made_up("term", pk, sid)
+        for pk, sid in Term.objects.filter(**live).values_list("id", "sourced_id")
+    }
     return known
 
 

@@ -4,7 +4,9 @@ Files are found case-insensitively (`userProfiles.csv` and `userprofiles.csv` ar
 in the shallowest folder holding `manifest.csv` (or `users.csv`) so a zip with a top folder or
 extra folders (`__MACOSX/`) works. Text is decoded as UTF-8 (a BOM is accepted); anything else
 is reported with the file and line where decoding failed, never a traceback. Headers are
-trimmed and empty header cells (trailing commas) dropped.
+trimmed and empty header cells (trailing commas) dropped; a header name that differs from a
+known column only in case (`birthdate`) is read as that column (`canonical_header`), and the
+caller says so in its notes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -142,8 +144,53 @@ def _index(src: Source, members: list[str]) -> None:
             src.ignored.append(m)
 
 
-def read_rows(src: Source, name: str) -> tuple[list[str], Iterator[Row]]:
-    """Header (trimmed, empty cells dropped) and a streaming iterator of rows.
+def canonical_header(
+    cells: list[str], known: Collection[str] = ()
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Each header cell trimmed, and read as a known column when it differs from it only in
+    case (unless the header also has that column as written); with the (given, read as) pairs.
+    """
+    names = [c.strip() for c in cells]
+    present = set(names)
+    by_lower: dict[str, list[str]] = {}
+    for k in known:
+        by_lower.setdefault(k.lower(), []).append(k)
+    renamed = []
+    for i, h in enumerate(names):
+        if not h or h in known:
+            continue
+        matches = by_lower.get(h.lower(), [])
+        if len(matches) == 1 and matches[0] not in present:
+            names[i] = matches[0]
+            present.add(matches[0])
+            renamed.append((h, matches[0]))
+    return names, renamed
+
+
+@dataclass
+class Table:
+    """A file opened for reading: its header as read, how wide it is, and its rows."""
+
+    header: list[str]  # the names, empty cells dropped
+    cells: list[str]  # every header cell as read (canonical names), empty ones too
+    renamed: list[tuple[str, str]]  # header names read as a known column (case)
+    rows: Iterator[Row]
+
+    @property
+    def width(self) -> int:
+        return len(self.cells)
+
+
+def read_rows(
+    src: Source, name: str, known: Collection[str] = ()
+) -> tuple[list[str], Iterator[Row]]:
+    """Header (trimmed, empty cells dropped) and a streaming iterator of rows."""
+    t = read_table(src, name, known)
+    return t.header, t.rows
+
+
+def read_table(src: Source, name: str, known: Collection[str] = ()) -> Table:
+    """Header, width and a streaming iterator of rows (see `canonical_header` for `known`).
 
     Raises ReadError for a file that is empty, not UTF-8, or not parseable as CSV.
     """
@@ -179,7 +226,7 @@ def read_rows(src: Source, name: str) -> tuple[list[str], Iterator[Row]]:
                 line=1,
             )
         )
-    header = [h.strip() for h in header_cells]
+    header, renamed = canonical_header(header_cells, known)
 
     index: dict[str, int] = {}
     for i, h in enumerate(header):
@@ -204,7 +251,35 @@ def read_rows(src: Source, name: str) -> tuple[list[str], Iterator[Row]]:
         finally:
             raw.close()
 
-    return [h for h in header if h], rows()
+    return Table([h for h in header if h], header, renamed, rows())
+
+
+def width_problem(cells: int, header: list[str], required: Collection[str]) -> str | None:
+    """Why a row of `cells` fields does not fit the header, or None when it does.
+
+    More fields than the header: a value holding an unquoted comma shifted every later column.
+    Fewer: fine when the missing fields are trailing optional ones (they read as empty), an
+    error when a required column is among them.
+    """
+    width = len(header)
+    if cells > width:
+        return (
+            f"the row has {cells} fields, the header {width}: a value holding a comma must be "
+            'quoted ("Smith, Jr")'
+        )
+    if cells < width:
+        missing = [h for h in header[cells:] if h in required]
+        if missing:
+            return (
+                f"the row has {cells} fields, the header {width}: it ends before the required "
+                f"column {missing[0]}"
+            )
+    return None
+
+
+def last_required(header: list[str], required: Collection[str]) -> int:
+    """How many fields a row needs so that every required column is in it (0 if none)."""
+    return max((i + 1 for i, h in enumerate(header) if h in required), default=0)
 
 
 def _no_nul(text: IO[str], fname: str) -> Iterator[str]:

@@ -3,7 +3,8 @@
 Each file the importer reads becomes a TEMP table `sk_<file>` (private to the import's
 connection, gone when it ends): `n`, the record's ordinal (1 = the first row after the header),
 `line`, the physical line it starts on (the header is line 1; a quoted newline moves every later
-row down), then one text column per field the importer uses, trimmed, '' when the file has no
+row down), `w`, how many fields the row has (the validator refuses rows wider than the header, or
+too short to hold a required column), then one text column per field the importer uses, trimmed, '' when the file has no
 such column or the row no such cell. Nothing of a file is held in Python, so memory does not grow
 with the files.
 
@@ -17,17 +18,15 @@ backends (`Sql` hides the few spellings that differ).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from django.db import connection, transaction
 
 from seatkeeper.roster.oneroster.fastinsert import execute_batches
-from seatkeeper.roster.oneroster.reader import Source, read_rows
+from seatkeeper.roster.oneroster.reader import Source, read_table
 
 BOM = b"\xef\xbb\xbf"
 # What "trimmed" means, the same on both paths (Python's str.strip() would also take other
@@ -43,8 +42,9 @@ class Sql:
         self.pg = connection.vendor == "postgresql"
 
     def strip(self, expr: str) -> str:
-        if self.pg:
-            return f"btrim({expr}, E' \\t\\r\\n\\f\\v\\u00a0')"
+        if self.pg:  # chr(), not E'\v': PostgreSQL has no \v escape (it would trim "v")
+            spaces = " || ".join(f"chr({c})" for c in (32, 9, 13, 10, 12, 11, 160))
+            return f"btrim({expr}, {spaces})"
         return f"trim({expr}, ' ' || char(9, 13, 10, 12, 11, 160))"
 
     def differ(self, a: str, b: str) -> str:
@@ -66,6 +66,12 @@ class Staged:
     table: str  # the TEMP table
     header: list[str]
     rows: int = 0
+    cells: list[str] = field(default_factory=list)  # every header cell, canonical names
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # read as (case)
+
+    @property
+    def width(self) -> int:
+        return len(self.cells)
 
 
 def journal(where: str) -> None:
@@ -92,11 +98,16 @@ def drop(cur: Any, table: str) -> None:
     cur.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+def known_names(fields: dict[str, tuple[str, ...]]) -> set[str]:
+    return {n for names in fields.values() for n in names}
+
+
 def _pick(header_cells: Sequence[str], fields: dict[str, tuple[str, ...]]) -> list[int | None]:
-    """For each field, the position of its column (the last of equal names), or None."""
+    """For each field, the position of its column (the last of equal names), or None.
+
+    `header_cells` are the canonical names (`reader.canonical_header`)."""
     index: dict[str, int] = {}
     for i, h in enumerate(header_cells):
-        h = h.strip()
         if h:
             index[h] = i
     out: list[int | None] = []
@@ -105,27 +116,29 @@ def _pick(header_cells: Sequence[str], fields: dict[str, tuple[str, ...]]) -> li
     return out
 
 
-def _header_cells(src: Source, name: str) -> list[str]:
-    with src.open_bytes(name) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="", errors="replace")
-        return next(csv.reader(text, strict=False), [])
-
-
 def stage(src: Source, name: str, fields: dict[str, tuple[str, ...]]) -> Staged:
     """Load one file into its TEMP table (see the module doc); ReadError if it is unreadable.
 
     `fields` maps each column of the table to the header names it may have, first found wins.
     """
-    header, rows = read_rows(src, name)  # raises ReadError: empty, not UTF-8, not CSV
-    st = Staged(name=name.lower(), file=src.file_name(name), table=table_for(name), header=header)
-    cols = ["n integer", "line integer", *(f"{f} text" for f in fields)]
+    t = read_table(src, name, known_names(fields))  # ReadError: empty, not UTF-8, not CSV
+    st = Staged(
+        name=name.lower(),
+        file=src.file_name(name),
+        table=table_for(name),
+        header=t.header,
+        cells=t.cells,
+        renamed=t.renamed,
+    )
+    rows = t.rows
+    cols = ["n integer", "line integer", "w integer", *(f"{f} text" for f in fields)]
     with connection.cursor() as cur:
         drop(cur, st.table)
         if connection.vendor == "postgresql" and RAW_COPY and _copy_raw(cur, src, name, st, fields):
-            rows.close()
+            rows.close()  # type: ignore[attr-defined]
         else:
             cur.execute(f"CREATE TEMP TABLE {st.table} ({', '.join(cols)})")
-            st.rows = _feed(cur, st, _header_cells(src, name), rows, fields)
+            st.rows = _feed(cur, st, st.cells, rows, fields)
         cur.execute(f"CREATE INDEX {st.table}_n ON {st.table} (n)")
         if "sid" in fields and connection.vendor != "postgresql":  # PostgreSQL hashes
             cur.execute(f"CREATE INDEX {st.table}_sid ON {st.table} (sid)")
@@ -143,7 +156,7 @@ def _feed(
 ) -> int:
     """The Python reader's rows into the table (short rows padded, cells trimmed)."""
     picks = _pick(header_cells, fields)
-    names = ", ".join(["n", "line", *fields])
+    names = ", ".join(["n", "line", "w", *fields])
 
     def tuples() -> Iterator[tuple[Any, ...]]:
         for n, row in enumerate(rows, start=1):
@@ -152,6 +165,7 @@ def _feed(
             yield (
                 n,
                 row.line,
+                width,
                 *(cells[i].strip(SPACE) if i is not None and i < width else "" for i in picks),
             )
 
@@ -164,15 +178,17 @@ def _feed(
                 cp.write_row(t)
                 count += 1
         return count
-    marks = ", ".join(["%s"] * (len(fields) + 2))
+    marks = ", ".join(["%s"] * (len(fields) + 3))
     return execute_batches(cur, f"INSERT INTO {st.table} ({names}) VALUES ({marks})", tuples())
 
 
 def _copy_raw(
     cur: Any, src: Source, name: str, st: Staged, fields: dict[str, tuple[str, ...]]
 ) -> bool:
-    """PostgreSQL: COPY the file's bytes, then pick and trim; False if COPY refused the file."""
-    header_cells = _header_cells(src, name)
+    """PostgreSQL: COPY the file's bytes, then pick and trim; False if COPY refused the file.
+
+    COPY takes only rows exactly as wide as the header, so every row's `w` is the header's."""
+    header_cells = st.cells
     width = len(header_cells)
     raw = f"{st.table}_raw"
     drop(cur, raw)
@@ -223,6 +239,7 @@ def _copy_raw(
     blank = f"c0 IS NOT NULL AND c0 <> '' OR {sql.strip(' || '.join(cell))} <> ''"
     cur.execute(
         f"CREATE TEMP TABLE {st.table} AS SELECT n, ({line})::integer AS line, "
+        f"{width} AS w, "
         + ", ".join(f"{v} AS {f}" for v, f in zip(values, fields, strict=True))
         + f" FROM {raw}"
     )
@@ -236,7 +253,7 @@ def _copy_raw(
 def empty(name: str, fields: dict[str, tuple[str, ...]] | Sequence[str]) -> str:
     """An empty table for a file that is absent or unreadable, so every query still runs."""
     table = table_for(name)
-    cols = ["n integer", "line integer", *(f"{f} text" for f in fields)]
+    cols = ["n integer", "line integer", "w integer", *(f"{f} text" for f in fields)]
     with connection.cursor() as cur:
         drop(cur, table)
         cur.execute(f"CREATE TEMP TABLE {table} ({', '.join(cols)})")

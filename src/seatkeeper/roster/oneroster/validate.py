@@ -31,9 +31,18 @@ from typing import Any
 
 from django.db import connection
 
+from seatkeeper.roster.oneroster import ids
 from seatkeeper.roster.oneroster.notes import Notes
-from seatkeeper.roster.oneroster.reader import ReadError, Row, Source, read_manifest, read_rows
-from seatkeeper.roster.oneroster.stage import Sql, Staged, empty, journal, stage
+from seatkeeper.roster.oneroster.reader import (
+    ReadError,
+    Row,
+    Source,
+    last_required,
+    read_manifest,
+    read_table,
+    width_problem,
+)
+from seatkeeper.roster.oneroster.stage import Sql, Staged, empty, journal, known_names, stage
 
 TEACHER_ROLES = {"teacher"}
 STUDENT_ROLES = {"student"}
@@ -57,6 +66,11 @@ OTHER_ROLES = {
 }
 KNOWN_ROLES = TEACHER_ROLES | STUDENT_ROLES | ADMIN_ROLES | OTHER_ROLES
 STATUSES = {"", "active", "tobedeleted", "inactive"}
+# Booleans (enrollments' `primary`): OneRoster writes true/false; exporters also write these.
+TRUE_VALUES = ("true", "yes", "1")
+FALSE_VALUES = ("false", "no", "0")
+PRIMARY = "lower(primary_flag) IN ('true', 'yes', '1')"  # SQL: the row is marked primary
+SESSION_TYPES = {t.lower(): t for t in ("gradingPeriod", "semester", "schoolYear", "term")}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SID_MAX = 255  # every sourced_id column holds up to 255 characters
 
@@ -64,12 +78,37 @@ REQUIRED = {
     "orgs.csv": ["sourcedId", "name", "type"],
     "academicsessions.csv": ["sourcedId", "title", "type", "startDate", "endDate"],
     "classes.csv": ["sourcedId", "title", "schoolSourcedId", "termSourcedIds"],
+    "courses.csv": ["sourcedId", "title"],
     "users.csv": ["sourcedId", "givenName", "familyName"],
     "enrollments.csv": ["sourcedId", "classSourcedId", "userSourcedId", "role"],
     "roles.csv": ["userSourcedId", "role", "orgSourcedId"],
     "demographics.csv": ["sourcedId", "birthDate"],
 }
 USED_FILES = set(REQUIRED) | {"manifest.csv"}
+# The columns read from the small files (read in Python), for names that differ in case.
+SMALL_COLUMNS = {
+    "orgs.csv": ["sourcedId", "status", "dateLastModified", "name", "type", "parentSourcedId"],
+    "academicsessions.csv": [
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "title",
+        "type",
+        "startDate",
+        "endDate",
+        "parentSourcedId",
+        "schoolYear",
+    ],
+    "courses.csv": [
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "schoolYearSourcedId",
+        "title",
+        "courseCode",
+        "orgSourcedId",
+    ],
+}
 
 # The staged files: table column -> the header names it may have (first found wins).
 COMMON = {
@@ -84,7 +123,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "class_code": ("classCode",),
         "course": ("courseSourcedId",),
         "school": ("schoolSourcedId",),
-        "terms": ("termSourcedIds",),
+        "terms": ("termSourcedIds", "termSourcedId"),  # the singular is OneRoster 1.0's
     },
     "users.csv": {
         **COMMON,
@@ -102,10 +141,12 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "primary_org": ("primaryOrgSourcedId",),
     },
     "roles.csv": {
+        "sid": ("sourcedId",),
         "user_sid": ("userSourcedId",),
         "status": ("status",),
         "role": ("role",),
         "role_type": ("roleType",),
+        "org": ("orgSourcedId",),
     },
     "demographics.csv": {**COMMON, "birth": ("birthDate",)},
     "enrollments.csv": {
@@ -137,6 +178,19 @@ class Session:
     starts_on: dt.date
     ends_on: dt.date
     deleted: bool
+    type: str = ""
+    parent: str = ""  # the parent session's sourcedId, when it is known
+    school_year: str = ""
+
+
+@dataclass(slots=True)
+class CourseRow:
+    sid: str
+    title: str
+    code: str
+    org: str  # orgSourcedId as given
+    school_year: str  # schoolYearSourcedId, when it names a known session
+    deleted: bool
 
 
 @dataclass
@@ -159,6 +213,7 @@ class Dataset:
     district_org: Org | None = None
     schools: dict[str, Org] = field(default_factory=dict)
     sessions: dict[str, Session] = field(default_factory=dict)
+    courses: dict[str, CourseRow] = field(default_factory=dict)
     enrollment_rows: int = 0
     user_rows: int = 0
     notes: Notes = field(default_factory=Notes)
@@ -168,6 +223,8 @@ class Dataset:
     broken: set[str] = field(default_factory=set)
     staged: dict[str, Staged] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # The files name rows by ids an export made up (`ids.py`): matching looks for them too.
+    made_up_ids: bool = False
 
     def dangling(self, ref: str, here: Any, known: Any, file: str) -> bool:
         return (
@@ -198,6 +255,7 @@ class Known:
     """What the district already has that a delta set may refer to (the small kinds)."""
 
     district_id: int | None = None
+    district_sid: str = ""  # the district's sourcedId (or the one an export makes up)
     schools: set[str] = field(default_factory=set)
     terms: set[str] = field(default_factory=set)
 
@@ -255,6 +313,28 @@ def made(table: str, *indexes: str) -> None:
 
 def marks(values: Iterable[Any]) -> str:
     return ", ".join("%s" for _ in values)
+
+
+def warn_where(
+    ds: Dataset,
+    key: str,
+    message: str,
+    file: str,
+    table: str,
+    where: str,
+    params: Iterable[Any] = (),
+) -> int:
+    """A note on the rows of a TEMP table (with `n`, `line`, `sid`) matching `where`: their
+    count and the first few lines. Returns the count."""
+    params = list(params)
+    ((count,),) = q(f"SELECT count(*) FROM {table} WHERE {where}", params)
+    if not count:
+        return 0
+    examples = q(f"SELECT line, sid FROM {table} WHERE {where} ORDER BY n LIMIT 3", params)
+    for line, sid in examples:
+        ds.notes.warn(key, message, file=file, line=line, value=sid)
+    ds.notes.warn(key, message, count=count - len(examples))
+    return count
 
 
 class Checker:
@@ -319,20 +399,9 @@ class Checker:
         )
 
     def warn_rows(self, key: str, message: str, where: str, params: Iterable[Any] = ()) -> None:
-        params = list(params)
-        (count,) = q(
-            f"SELECT count(*) FROM {self.t} WHERE {self.usable} AND ({where})",
-            params,
-        )[0]
-        if not count:
-            return
-        examples = q(
-            f"SELECT line, sid FROM {self.t} WHERE {self.usable} AND ({where}) ORDER BY n LIMIT 3",
-            params,
+        warn_where(
+            self.ds, key, message, self.st.file, self.t, f"{self.usable} AND ({where})", params
         )
-        for line, sid in examples:
-            self.ds.notes.warn(key, message, file=self.st.file, line=line, value=sid)
-        self.ds.notes.warn(key, message, count=count - len(examples))
 
     def bad_values(self, column: str, ok: Callable[[str], bool], where: str = "1=1") -> list[str]:
         """Distinct values of a column (few: statuses, roles, dates) that `ok` refuses."""
@@ -344,10 +413,34 @@ class Checker:
             if not ok(v)
         ]
 
+    def widths(self) -> None:
+        """Rows wider than the header, or too short to hold a required column: refused (the
+        values of such a row are in the wrong columns, so no other rule looks at it)."""
+        st = self.st
+        if not st.cells:
+            return
+        required = required_names(st.name, st.cells)
+        where = f"w > {st.width} OR w < {last_required(st.cells, required)}"
+        found = 0
+        for _, line, w in stream(
+            f"SELECT n, line, w FROM {self.t} WHERE {self.usable} AND ({where}) ORDER BY n"
+        ):
+            found += 1
+            self.ds.notes.error(
+                width_problem(w, st.cells, required) or "",
+                file=st.file,
+                line=line,
+                field_name="row",
+            )
+        if found:
+            self.refuse(where, [])
+
     def start(self) -> None:
-        """sourcedId present and unique, status known; warnings for what is merely odd."""
+        """Rows fit the header; sourcedId present and unique, status known; warnings for what
+        is merely odd."""
         notes = self.ds.notes
         file, key, t = self.st.file, self.key, self.t
+        self.widths()
         self.error_rows("sid = ''", [], "sourcedId is empty", key, None, refuse=False)
         self.refuse("sid = ''", [], reject=False)
         self.error_rows(
@@ -390,6 +483,12 @@ class Checker:
             where = f"status IN ({marks(bad)})"
             self.error_rows(where, bad, "status must be active or tobedeleted", "status", "status")
         name, file = self.st.name, self.st.file
+        self.warn_rows(
+            f"{name}:status-case",
+            f"{file}: statuses written in another case (toBeDeleted, Active) were read as "
+            "OneRoster's (tobedeleted, active)",
+            "status <> lower(status) AND lower(status) IN ('active', 'tobedeleted')",
+        )
         self.warn_rows(
             f"{name}:inactive",
             f"{file}: status 'inactive' is not a OneRoster status; treated as active",
@@ -438,6 +537,63 @@ class Checker:
             )
 
 
+def required_names(name: str, cells: list[str]) -> set[str]:
+    """The file's required columns as its header has them (an alias counts for its column)."""
+    out = set()
+    fields = FIELDS.get(name, {})
+    for c in REQUIRED.get(name, []):
+        names = next((a for a in fields.values() if c in a), (c,))
+        out.update(n for n in names if n in cells)
+    return out
+
+
+def missing_columns(name: str, header: list[str]) -> list[str]:
+    fields = FIELDS.get(name, {})
+    return [
+        c
+        for c in REQUIRED[name]
+        if not any(n in header for n in next((a for a in fields.values() if c in a), (c,)))
+    ]
+
+
+def header_notes(
+    ds: Dataset, name: str, file: str, renamed: list[tuple[str, str]], cells: list[str], rows: int
+) -> None:
+    """Notes on how a header was read, and on a file that holds only its header."""
+    notes = ds.notes
+    for given, read_as in renamed:
+        notes.warn(
+            f"{name}:header-case",
+            f"{file}: column names that differ from OneRoster's only in case were read as "
+            "OneRoster's",
+            file=file,
+            line=1,
+            value=f"{given} as {read_as}",
+        )
+    if name == "classes.csv" and "termSourcedId" in cells and "termSourcedIds" not in cells:
+        notes.warn(
+            "classes.csv:termSourcedId",
+            f"{file}: OneRoster 1.0's column termSourcedId was read as termSourcedIds",
+            file=file,
+            line=1,
+            value="termSourcedId",
+        )
+    if rows == 0:
+        bulk_enrollments = name == "enrollments.csv" and ds.mode(name) != "delta"
+        notes.warn(
+            f"{name}:header-only",
+            f"{file} holds only a header: nothing to import from it"
+            + (
+                " (a bulk file is complete: every enrollment an earlier OneRoster import made "
+                "is un-enrolled)"
+                if bulk_enrollments
+                else ""
+            ),
+            file=file,
+            line=1,
+        )
+
+
 # --- the whole set ----------------------------------------------------------------------------
 
 
@@ -459,6 +615,12 @@ def validate(
     ds.version = ds.modes.get("oneroster.version", "") or (
         "1.2" if source.has("roles.csv") else "1.1"
     )
+    if not source.has("manifest.csv"):
+        notes.warn(
+            "no-manifest",
+            f"no manifest.csv: read as OneRoster {ds.version} bulk"
+            + (" (roles.csv is a OneRoster 1.2 file)" if ds.version == "1.2" else ""),
+        )
     if ds.version not in ("1.0", "1.1", "1.2"):
         notes.error(
             "unsupported OneRoster version (1.1 and 1.2 are)",
@@ -478,7 +640,7 @@ def validate(
         notes.warn(
             "member-ignored", "files outside the OneRoster folder were ignored", value=member
         )
-    if not source.has("users.csv") and not ds.delta:
+    if not source.has("users.csv") and not ds.delta and ds.mode("users.csv") != "absent":
         notes.error("users.csv is missing", file="users.csv")
     journal("memory")
     ex("DROP TABLE IF EXISTS sk_rejected")
@@ -492,9 +654,11 @@ def validate(
             done += source.size(name)
             report("reading files (kB)", -(-done // 1024), -(-total // 1024))
     made("sk_rejected", "sid")
+    ds.made_up_ids = _made_up_ids(ds)
     raw_orgs = _orgs(ds) if source.has("orgs.csv") else {}
     _sessions(ds, known)
     _resolve_orgs(ds, raw_orgs, known)
+    _courses(ds, raw_orgs, known)
     checks = [
         lambda: _classes(ds, known),
         lambda: (_roles(ds), _births(ds), _users(ds)),
@@ -522,8 +686,10 @@ def _stage(ds: Dataset, name: str) -> None:
     src = ds.source
     if src.has(name):
         try:
-            header, _ = read_rows(src, name)
-            missing = [c for c in REQUIRED[name] if c not in header]
+            table = read_table(src, name, known_names(fields))
+            table.rows.close()  # type: ignore[attr-defined]
+            header = table.header
+            missing = missing_columns(name, header)
             if missing:
                 ds.broken.add(name)
                 for c in missing:
@@ -534,7 +700,8 @@ def _stage(ds: Dataset, name: str) -> None:
                         column=c,
                     )
             else:
-                ds.staged[name] = stage(src, name, fields)
+                st = ds.staged[name] = stage(src, name, fields)
+                header_notes(ds, name, st.file, st.renamed, st.cells, st.rows)
                 return
         except ReadError as exc:
             ds.broken.add(name)
@@ -555,11 +722,12 @@ class _FileCheck:
         self.header: list[str] = []
 
     def rows(self) -> Iterator[Row]:
+        """The file's usable rows: rows that do not fit the header are errors (`width_problem`)."""
         notes = self.ds.notes
         try:
-            header, rows = read_rows(self.ds.source, self.name)
-            self.header = header
-            missing = [c for c in REQUIRED[self.name] if c not in header]
+            table = read_table(self.ds.source, self.name, SMALL_COLUMNS[self.name])
+            header = self.header = table.header
+            missing = missing_columns(self.name, header)
             if missing:
                 self.ds.broken.add(self.name)
                 for c in missing:
@@ -570,7 +738,25 @@ class _FileCheck:
                         column=c,
                     )
                 return
-            yield from rows
+            required = set(REQUIRED[self.name])
+            need = last_required(table.cells, required)
+            n = 0
+            for row in table.rows:
+                n += 1
+                width = len(row.cells)
+                if width > table.width or width < need:
+                    notes.error(
+                        width_problem(width, table.cells, required) or "",
+                        file=self.file,
+                        line=row.line,
+                        field_name="row",
+                    )
+                    sid = row.get(self.key)
+                    if sid:
+                        self.reject(sid)
+                    continue
+                yield row
+            header_notes(self.ds, self.name, self.file, table.renamed, table.cells, n)
         except ReadError as exc:
             self.ds.broken.add(self.name)
             _read_error(self.ds, exc)
@@ -607,6 +793,16 @@ class _FileCheck:
             )
             self.reject(sid)
             return None
+        given = row.get("status")
+        if given != status and status in ("active", "tobedeleted"):
+            notes.warn(
+                f"{self.name}:status-case",
+                f"{self.file}: statuses written in another case (toBeDeleted, Active) were "
+                "read as OneRoster's (tobedeleted, active)",
+                file=self.file,
+                line=row.line,
+                value=sid,
+            )
         if status == "inactive":
             notes.warn(
                 f"{self.name}:inactive",
@@ -677,7 +873,7 @@ def _sessions(ds: Dataset, known: Known) -> None:
     if not ds.source.has("academicSessions.csv"):
         return
     fc = _FileCheck(ds, "academicsessions.csv")
-    missing_parents = 0
+    parents: dict[str, str] = {}
     for row in fc.rows():
         started = fc.start(row)
         if started is None:
@@ -698,19 +894,89 @@ def _sessions(ds: Dataset, known: Known) -> None:
                 value=end.isoformat(),
             )
             continue
-        parent = row.get("parentSourcedId")
-        if parent and parent not in fc.seen and parent not in known.terms:
-            missing_parents += 1
+        given = row.get("type")
+        typ = SESSION_TYPES.get(given.lower(), given)
+        if typ != given:
+            ds.notes.warn(
+                "academicsessions.csv:type-case",
+                f"{fc.file}: session types written in another case were read as OneRoster's",
+                file=fc.file,
+                line=row.line,
+                value=f"{given} as {typ}",
+            )
+        if row.get("parentSourcedId"):
+            parents[sid] = row.get("parentSourcedId")
         ds.sessions[sid] = Session(
-            sid, row.get("title") or sid, start or dt.date.min, end or dt.date.min, deleted
+            sid,
+            row.get("title") or sid,
+            start or dt.date.min,
+            end or dt.date.min,
+            deleted,
+            type=typ[:40],
+            school_year=row.get("schoolYear")[:20],
         )
+    missing_parents = 0
+    for sid, parent in parents.items():
+        if parent in ds.sessions or parent in known.terms:
+            ds.sessions[sid].parent = parent
+        elif parent not in ds.rejected:
+            missing_parents += 1
     if missing_parents:
         ds.notes.warn(
             "session-parent-missing",
-            "academicSessions.csv: parentSourcedId names sessions not in the files; ignored "
-            "(Seatkeeper keeps terms flat)",
+            f"{fc.file}: parentSourcedId names sessions not in the files or the district; "
+            "those sessions were kept without a parent",
             count=missing_parents,
         )
+
+
+def _courses(ds: Dataset, raw_orgs: dict[str, Org], known: Known) -> None:
+    """courses.csv (a few rows per school), read in Python; a class's course is kept so an
+    export names it. Seats never depend on courses."""
+    if not ds.source.has("courses.csv"):
+        return
+    fc = _FileCheck(ds, "courses.csv")
+    unknown_org = 0
+    for row in fc.rows():
+        started = fc.start(row)
+        if started is None:
+            continue
+        sid, deleted = started
+        if not deleted and not row.get("title"):
+            ds.notes.error("title is empty", file=fc.file, line=row.line, column="title", value=sid)
+            fc.reject(sid)
+            continue
+        org = row.get("orgSourcedId")
+        if org and org not in raw_orgs and org not in known.schools and org != known.district_sid:
+            unknown_org += 1
+        year = row.get("schoolYearSourcedId")
+        ds.courses[sid] = CourseRow(
+            sid,
+            row.get("title")[:200],
+            row.get("courseCode")[:100],
+            org,
+            year if year in ds.sessions or year in known.terms else "",
+            deleted,
+        )
+    if unknown_org:
+        ds.notes.warn(
+            "course-org-unknown",
+            f"{fc.file}: courses whose orgSourcedId names no org in the files or the district "
+            "were kept without a school",
+            count=unknown_org,
+        )
+
+
+def _made_up_ids(ds: Dataset) -> bool:
+    """Whether the large files name rows by ids an export made up (`ids.py`)."""
+    head = f"'{ids.PREFIX}%%'"
+    checks = [f"SELECT 1 FROM sk_users WHERE sid LIKE {head}"]
+    checks.append(f"SELECT 1 FROM sk_classes WHERE sid LIKE {head}")
+    if ds.mode("enrollments.csv") == "delta":
+        checks.append(
+            f"SELECT 1 FROM sk_enrollments WHERE class_sid LIKE {head} OR user_sid LIKE {head}"
+        )
+    return any(q(f"SELECT EXISTS ({c})")[0][0] for c in checks)
 
 
 def _resolve_orgs(ds: Dataset, raw: dict[str, Org], known: Known) -> None:
@@ -800,16 +1066,32 @@ def _classes(ds: Dataset, known: Known) -> None:
     live = f"NOT ({c.deleted})"
     c.error_rows(f"{live} AND title = ''", [], "title is empty", "title", None, refuse=False)
     schools = [s for (s,) in q(f"SELECT DISTINCT school FROM {st.table}")]
+    district_sids = {known.district_sid, ds.district_org.sid if ds.district_org else ""} - {""}
+    only_school = _only_school(ds, known)
     school_rows = []
     for raw in schools:
         mapped = school_of(ds, raw)
         dangling = ds.dangling(mapped, ds.schools, known.schools, "orgs.csv")
-        school_rows.append((raw, mapped, int(dangling), int(mapped in ds.rejected)))
-    _map_table("sk_class_school", ["raw", "school", "dangling", "rejected"], school_rows)
+        district = dangling and mapped in district_sids
+        if district and only_school:
+            mapped, dangling, district = only_school, False, False
+            c.warn_rows(
+                "class-school-is-district",
+                f"{st.file}: classes whose schoolSourcedId names the district were put in its "
+                "only school",
+                f"{live} AND school = %s",
+                [raw],
+            )
+        school_rows.append(
+            (raw, mapped, int(dangling and not district), int(district), int(mapped in ds.rejected))
+        )
+    _map_table(
+        "sk_class_school", ["raw", "school", "dangling", "district", "rejected"], school_rows
+    )
     term_values = [v for (v,) in q(f"SELECT DISTINCT terms FROM {st.table}")]
-    term_rows, bad_terms = [], {}
+    term_rows, further, bad_terms = [], [], {}
     for raw in term_values:
-        terms = _split(raw)
+        terms = list(dict.fromkeys(_split(raw)))  # a term named twice is one term
         dangling = [
             t for t in terms if ds.dangling(t, ds.sessions, known.terms, "academicsessions.csv")
         ]
@@ -817,11 +1099,22 @@ def _classes(ds: Dataset, known: Known) -> None:
             bad_terms[raw] = dangling
         rejected = any(t in ds.rejected for t in terms)
         term_rows.append((raw, terms[0] if terms else "", int(bool(dangling)), int(rejected)))
+        further += [(raw, i, t) for i, t in enumerate(terms) if i > 0]
     _map_table("sk_class_terms", ["raw", "term", "dangling", "rejected"], term_rows)
+    _map_table("sk_class_further_terms", ["raw", "position", "term"], further)
     c.error_rows(
         f"{live} AND school IN (SELECT raw FROM sk_class_school WHERE dangling = '1')",
         [],
         "schoolSourcedId names no school in orgs.csv or in the district",
+        "schoolSourcedId",
+        "school",
+        refuse=False,
+    )
+    c.error_rows(
+        f"{live} AND school IN (SELECT raw FROM sk_class_school WHERE district = '1')",
+        [],
+        "schoolSourcedId names the district, not a school: a class belongs to one of the "
+        "district's schools (seats are counted per school)",
         "schoolSourcedId",
         "school",
         refuse=False,
@@ -831,20 +1124,28 @@ def _classes(ds: Dataset, known: Known) -> None:
             _term_errors(c, live, raw, t)
     c.refuse(
         f"{live} AND (title = '' "
-        "OR school IN (SELECT raw FROM sk_class_school WHERE dangling = '1' OR rejected = '1') "
+        "OR school IN (SELECT raw FROM sk_class_school WHERE dangling = '1' OR district = '1' "
+        "OR rejected = '1') "
         "OR terms IN (SELECT raw FROM sk_class_terms WHERE dangling = '1' OR rejected = '1'))",
         [],
     )
     ex("DROP TABLE IF EXISTS sk_k")
     ex(
-        "CREATE TEMP TABLE sk_k AS SELECT c.n, c.sid, substr(c.title, 1, 200) AS title, "
-        "substr(CASE WHEN c.class_code <> '' THEN c.class_code ELSE substr(c.course, 1, 100) END,"
-        " 1, 100) AS code, s.school AS school, t.term AS term, "
-        f"CASE WHEN {c.deleted} THEN 1 ELSE 0 END AS deleted "
+        "CREATE TEMP TABLE sk_k AS SELECT c.n, c.line, c.sid, substr(c.title, 1, 200) AS title, "
+        "substr(c.class_code, 1, 100) AS code, c.course, s.school AS school, t.term AS term, "
+        f"c.terms, CASE WHEN {c.deleted} THEN 1 ELSE 0 END AS deleted "
         f"FROM {st.table} c JOIN sk_class_school s ON s.raw = c.school "
         f"JOIN sk_class_terms t ON t.raw = c.terms WHERE {c.ok('c')}"
     )
     made("sk_k", "sid")
+
+
+def _only_school(ds: Dataset, known: Known) -> str:
+    """The sourcedId of the district's one school (in the files or the district), or ""."""
+    live = {o.sid for k, o in ds.schools.items() if not k.startswith("alias:") and not o.deleted}
+    gone = {o.sid for o in ds.schools.values() if o.deleted}
+    every = live | (known.schools - gone)
+    return next(iter(every)) if len(every) == 1 else ""
 
 
 def _term_errors(c: Checker, live: str, raw: str, term: str) -> None:
@@ -864,16 +1165,41 @@ def _term_errors(c: Checker, live: str, raw: str, term: str) -> None:
 
 
 def _roles(ds: Dataset) -> None:
-    """OneRoster 1.2: a user's role is their primary role in roles.csv (else the first)."""
-    t = ds.staged["roles.csv"].table
+    """OneRoster 1.2: a user's role is their primary role in roles.csv (else the first).
+
+    roles.csv's own problems (an unknown role, a row that does not fit the header) are
+    reported against roles.csv, at the row's line; the user then has no usable role and is
+    refused without a second error."""
+    st = ds.staged["roles.csv"]
+    c = Checker(ds, st, key="userSourcedId")
+    c.widths()
+    c.status()
+    bad = c.bad_values("role", lambda v: v.lower().replace(" ", "") in KNOWN_ROLES)
+    if bad:
+        c.error_rows(
+            f"role IN ({marks(bad)})", bad, "not a OneRoster role", "role", "role", refuse=False
+        )
+        c.refuse(f"role IN ({marks(bad)})", bad, reject=False)
+    t = st.table
+    ex(
+        "INSERT INTO sk_rejected (sid) SELECT DISTINCT user_sid FROM "
+        f"{t} WHERE user_sid <> '' AND NOT {c.usable}"
+    )
     ex("DROP TABLE IF EXISTS sk_user_role")
     ex(
-        "CREATE TEMP TABLE sk_user_role AS SELECT user_sid, role FROM ("
-        "SELECT user_sid, role, ROW_NUMBER() OVER (PARTITION BY user_sid ORDER BY "
+        "CREATE TEMP TABLE sk_user_role AS SELECT user_sid, role, org FROM ("
+        "SELECT user_sid, role, org, ROW_NUMBER() OVER (PARTITION BY user_sid ORDER BY "
         "CASE WHEN lower(role_type) = 'primary' THEN 0 ELSE 1 END, n) AS rk "
-        f"FROM {t} WHERE user_sid <> '' AND lower(status) <> 'tobedeleted') r WHERE rk = 1"
+        f"FROM {t} WHERE user_sid <> '' AND lower(status) <> 'tobedeleted' AND {c.usable}) r "
+        "WHERE rk = 1"
     )
     made("sk_user_role", "user_sid")
+    ex("DROP TABLE IF EXISTS sk_role_refused")
+    ex(
+        "CREATE TEMP TABLE sk_role_refused AS SELECT DISTINCT user_sid FROM "
+        f"{t} WHERE user_sid <> '' AND NOT {c.usable}"
+    )
+    made("sk_role_refused", "user_sid")
 
 
 def _births(ds: Dataset) -> None:
@@ -917,11 +1243,17 @@ def _users(ds: Dataset) -> None:
     ex("DROP TABLE IF EXISTS sk_u0")
     ex(
         f"CREATE TEMP TABLE sk_u0 AS SELECT u.n, u.line, u.sid, {role_raw} AS role_raw, "
-        f"lower(replace({role_raw}, ' ', '')) AS role FROM {st.table} u "
-        "LEFT JOIN sk_user_role r ON r.user_sid = u.sid"
+        f"lower(replace({role_raw}, ' ', '')) AS role, coalesce(r.org, '') AS role_org "
+        f"FROM {st.table} u LEFT JOIN sk_user_role r ON r.user_sid = u.sid"
     )
     made("sk_u0", "n")
     live = f"NOT ({c.deleted})"
+    # A user whose roles.csv rows were refused was reported there: refused here, silently.
+    c.refuse(
+        f"{live} AND sid IN (SELECT user_sid FROM sk_role_refused) "
+        "AND n IN (SELECT n FROM sk_u0 WHERE role = '')",
+        [],
+    )
     c.error_rows(
         f"{live} AND n IN (SELECT n FROM sk_u0 WHERE role = '')",
         [],
@@ -929,14 +1261,15 @@ def _users(ds: Dataset) -> None:
         "role",
         "sid",
     )
-    known = ", ".join(repr(r) for r in sorted(KNOWN_ROLES))
-    c.error_rows(
-        f"{live} AND n IN (SELECT n FROM sk_u0 WHERE role NOT IN ({known}))",
-        [],
-        "not a OneRoster role",
-        "role",
-        f"(SELECT role_raw FROM sk_u0 x WHERE x.n = {st.table}.n)",
-    )
+    if has_role_col:  # roles from roles.csv were checked there, where they are
+        known = ", ".join(repr(r) for r in sorted(KNOWN_ROLES))
+        c.error_rows(
+            f"{live} AND n IN (SELECT n FROM sk_u0 WHERE role NOT IN ({known}))",
+            [],
+            "not a OneRoster role",
+            "role",
+            "role",
+        )
     c.error_rows(
         f"{live} AND given = '' AND family = ''",
         [],
@@ -978,13 +1311,23 @@ def _users(ds: Dataset) -> None:
         "THEN substr(u.email, 1, 254) ELSE '' END AS email, "
         "substr(u.username, 1, 150) AS username, substr(u.identifier, 1, 100) AS identifier, "
         f"substr({sql.strip(first_grade)}, 1, 20) AS grade, "
-        "u.orgs, u.primary_org, coalesce(b.birth, '') AS birth, "
+        "u.orgs, CASE WHEN u.primary_org = '' AND u.orgs = '' THEN r.role_org "
+        "ELSE u.primary_org END AS primary_org, coalesce(b.birth, '') AS birth, "
         f"CASE WHEN lower(u.status) = 'tobedeleted' THEN 1 ELSE 0 END AS deleted "
         f"FROM {st.table} u JOIN sk_u0 r ON r.n = u.n "
         "LEFT JOIN sk_birth b ON b.sid = u.sid "
         f"WHERE {c.ok('u')}"
     )
     made("sk_u", "sid")
+    warn_where(
+        ds,
+        "user-no-org",
+        f"{st.file}: users with no org (orgSourcedIds empty) were imported with no home "
+        "school (their seats are counted where their classes are, R1)",
+        st.file,
+        "sk_u",
+        "kind IN ('teacher', 'student') AND deleted = 0 AND orgs = '' AND primary_org = ''",
+    )
     for role, n in q(
         "SELECT role, count(*) FROM sk_u WHERE kind = 'other' AND deleted = 0 "
         "GROUP BY role ORDER BY role"
@@ -1008,28 +1351,41 @@ def _enrollments(ds: Dataset, known: Known) -> None:
         f"INSERT INTO {c.bad} (n) SELECT n FROM {st.table} WHERE {c.usable} AND "
         f"{c.deleted} AND (class_sid = '' OR user_sid = '')"
     )
+
     # Both references checked by anti-joins; the errors come in file order.
-    no_class = (
-        "NOT EXISTS (SELECT 1 FROM sk_k k WHERE k.sid = e.class_sid) "
-        "AND NOT EXISTS (SELECT 1 FROM roster_classroom x WHERE x.district_id = %s "
-        "AND x.sourced_id = e.class_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
-        "AND NOT EXISTS (SELECT 1 FROM sk_rejected r WHERE r.sid = e.class_sid)"
-        if "classes.csv" not in ds.broken
-        else "1 = 0"
-    )
-    no_user = (
-        "NOT EXISTS (SELECT 1 FROM sk_u u WHERE u.sid = e.user_sid) "
-        "AND NOT EXISTS (SELECT 1 FROM roster_student x WHERE x.district_id = %s "
-        "AND x.sourced_id = e.user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
-        "AND NOT EXISTS (SELECT 1 FROM roster_teacher x WHERE x.district_id = %s "
-        "AND x.sourced_id = e.user_sid AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL) "
-        "AND NOT EXISTS (SELECT 1 FROM sk_rejected r WHERE r.sid = e.user_sid)"
-        if "users.csv" not in ds.broken
-        else "1 = 0"
-    )
-    params = ([d] if "classes.csv" not in ds.broken else []) + (
-        [d, d] if "users.csv" not in ds.broken else []
-    )
+    def absent(table: str, kind: str, ref: str) -> tuple[str, list[int]]:
+        """SQL: no live row of the district's `table` is named by `ref` (nor made up for)."""
+        sql = (
+            f"NOT EXISTS (SELECT 1 FROM {table} x WHERE x.district_id = %s "
+            f"AND x.sourced_id = {ref} AND NOT (x.sourced_id = '') AND x.deleted_at IS NULL)"
+        )
+        if not ds.made_up_ids:
+            return sql, [d]
+        return (
+            f"{sql} AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.district_id = %s "
+            f"AND x.id = {ids.sql_id(kind, ref)} AND x.sourced_id = '' "
+            "AND x.deleted_at IS NULL)",
+            [d, d],
+        )
+
+    params: list[int] = []
+    no_class = "1 = 0"
+    if "classes.csv" not in ds.broken:
+        cls, p = absent("roster_classroom", "classroom", "e.class_sid")
+        no_class = (
+            f"NOT EXISTS (SELECT 1 FROM sk_k k WHERE k.sid = e.class_sid) AND {cls} "
+            "AND NOT EXISTS (SELECT 1 FROM sk_rejected r WHERE r.sid = e.class_sid)"
+        )
+        params += p
+    no_user = "1 = 0"
+    if "users.csv" not in ds.broken:
+        stu, p1 = absent("roster_student", "student", "e.user_sid")
+        tch, p2 = absent("roster_teacher", "teacher", "e.user_sid")
+        no_user = (
+            f"NOT EXISTS (SELECT 1 FROM sk_u u WHERE u.sid = e.user_sid) AND {stu} AND {tch} "
+            "AND NOT EXISTS (SELECT 1 FROM sk_rejected r WHERE r.sid = e.user_sid)"
+        )
+        params += p1 + p2
     found = stream(
         f"SELECT n, line, 1, class_sid FROM {st.table} e WHERE {c.ok('e')} AND {no_class} "
         f"UNION ALL SELECT n, line, 2, user_sid FROM {st.table} e WHERE {c.ok('e')} "
@@ -1053,7 +1409,8 @@ def _enrollments(ds: Dataset, known: Known) -> None:
             "role",
             refuse=False,
         )
-    bad_flags = c.bad_values("primary_flag", lambda v: v.lower() in ("", "true", "false"))
+    flags = ("", *TRUE_VALUES, *FALSE_VALUES)
+    bad_flags = c.bad_values("primary_flag", lambda v: v.lower() in flags)
     if bad_flags:
         c.error_rows(
             f"primary_flag IN ({marks(bad_flags)})",
@@ -1063,6 +1420,12 @@ def _enrollments(ds: Dataset, known: Known) -> None:
             "primary_flag",
             refuse=False,
         )
+    c.warn_rows(
+        "enrollments.csv:primary-spelling",
+        f"{st.file}: primary written as yes/no, 1/0 or in capitals (TRUE) was read as true/false",
+        f"primary_flag NOT IN ('', 'true', 'false') AND lower(primary_flag) IN "
+        f"({', '.join(repr(v) for v in TRUE_VALUES + FALSE_VALUES)})",
+    )
     c.dates("begin_date", "beginDate", required=False)
     c.dates("end_date", "endDate", required=False)
 
@@ -1086,25 +1449,66 @@ def _fix_roles(ds: Dataset) -> None:
     ex(
         "CREATE TEMP TABLE sk_primary AS SELECT class_sid, user_sid, explicit FROM ("
         "SELECT class_sid, user_sid, "
-        "CASE WHEN lower(primary_flag) = 'true' THEN 1 ELSE 0 END AS explicit, "
+        f"CASE WHEN {PRIMARY} THEN 1 ELSE 0 END AS explicit, "
         "ROW_NUMBER() OVER (PARTITION BY class_sid ORDER BY "
-        "CASE WHEN lower(primary_flag) = 'true' THEN 0 ELSE 1 END, n) AS rk "
+        f"CASE WHEN {PRIMARY} THEN 0 ELSE 1 END, n) AS rk "
         f"FROM {t} WHERE {live} AND lower(role) = 'teacher') p WHERE rk = 1"
     )
     made("sk_primary", "class_sid")
-    several = q(
-        f"SELECT class_sid FROM {t} WHERE {live} AND lower(role) = 'teacher' "
-        "AND lower(primary_flag) = 'true' GROUP BY class_sid HAVING count(*) > 1 "
-        "ORDER BY min(n)"
+    # Classes with several rows marking a primary teacher: several teachers (the first is
+    # primary, the others co-teachers), or one teacher listed again (once per term, say).
+    fname_e = ds.staged["enrollments.csv"].file
+    ex("DROP TABLE IF EXISTS sk_several")
+    ex(
+        "CREATE TEMP TABLE sk_several AS SELECT class_sid, min(n) AS n, "
+        f"count(DISTINCT user_sid) AS teachers FROM {t} "
+        f"WHERE {live} AND lower(role) = 'teacher' AND {PRIMARY} "
+        "GROUP BY class_sid HAVING count(*) > 1"
     )
-    for (cls,) in several:
-        ds.notes.warn(
+    for key, which, message in (
+        (
             "several-primaries",
-            "classes with several primary teachers: the first is primary, the others co-teachers",
-            value=cls,
+            "g.teachers > 1",
+            "classes with several teachers marked primary: the first listed is the primary "
+            "teacher, the others were made co-teachers",
+        ),
+        (
+            "primary-repeated",
+            "g.teachers = 1",
+            "classes listing their primary teacher on several rows (once per term, say): one "
+            "primary teacher, no co-teacher was made",
+        ),
+    ):
+        ((count,),) = q(f"SELECT count(*) FROM sk_several g WHERE {which}")
+        if not count:
+            continue
+        examples = q(
+            f"SELECT e.line, g.class_sid FROM sk_several g JOIN {t} e ON e.n = g.n "
+            f"WHERE {which} ORDER BY g.n LIMIT 3"
         )
+        for line, cls in examples:
+            ds.notes.warn(key, message, file=fname_e, line=line, value=cls)
+        ds.notes.warn(key, message, count=count - len(examples))
     ((no_primary,),) = q("SELECT count(*) FROM sk_primary WHERE explicit = 0")
-    if no_primary:
+    ((marks_primary,),) = q("SELECT count(*) FROM sk_primary WHERE explicit = 1")
+    if no_primary and marks_primary:
+        # Files that mark primary teachers mean it: a class whose teachers are none marked
+        # has no primary teacher (as an export of a class whose primary was removed says).
+        examples = q(
+            f"SELECT e.line, p.class_sid FROM sk_primary p JOIN {t} e ON e.class_sid = "
+            f"p.class_sid AND e.user_sid = p.user_sid WHERE p.explicit = 0 AND {live} "
+            "AND lower(e.role) = 'teacher' ORDER BY e.n LIMIT 3"
+        )
+        message = (
+            "classes whose teachers are none marked primary, in files that mark the primary "
+            "teacher of other classes: no primary teacher, their teachers are co-teachers "
+            "(such a class gives no seats, R8)"
+        )
+        for line, cls in examples:
+            ds.notes.warn("none-marked-primary", message, file=fname_e, line=line, value=cls)
+        ds.notes.warn("none-marked-primary", message, count=no_primary - len(examples))
+        ex("DELETE FROM sk_primary WHERE explicit = 0")
+    elif no_primary:
         ds.notes.warn(
             "no-primary",
             "classes with teachers but none marked primary: the first listed teacher was made "

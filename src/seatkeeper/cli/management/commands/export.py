@@ -27,7 +27,9 @@ class Command(BaseCommand):
             counts = export_oneroster(scope=scope, district=district, out=opts["out"])
         except SeatkeeperError as exc:
             raise fail(exc) from None
+        written = ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in counts.items() if n)
+        absent = [name.removesuffix(".csv") for name, n in counts.items() if not n]
         self.stdout.write(
-            f"Wrote {opts['out']}: "
-            + ", ".join(f"{n} {name.removesuffix('.csv')}" for name, n in counts.items())
+            f"Wrote {opts['out']}: {written}"
+            + (f" ({', '.join(absent)}: no rows, absent)" if absent else "")
         )
