@@ -140,7 +140,7 @@ def in_the_write(run: ImportRun) -> bool:
     if connection.vendor == "postgresql":
         return run.stage == "writing rows"
     name = connection.settings_dict["NAME"]
-    return _sqlite_write_locked(name) and (time.sleep(0.3) or _sqlite_write_locked(name))
+    return _sqlite_write_locked(name) and (time.sleep(0.05) or _sqlite_write_locked(name))
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from seatkeeper.orgs.models import District, Membership, MembershipSchool, Produ
 from seatkeeper.orgs.scoping import system_scope
 from seatkeeper.orgs.services import district_create
 from seatkeeper.roster.models import Classroom, ClassroomStatus, Student, Teacher, Term
+from seatkeeper.seats import ledger
 from seatkeeper.seats.ledger import seat_change
 from seatkeeper.seats.models import Allocation, Purchase
 from seatkeeper.seats.selectors import used_by_school
@@ -211,7 +212,9 @@ def _drop(district: District) -> None:
         if not left:
             break
         pending = left
+    district_id = district.pk
     district.delete()
+    ledger.forget(district_id)  # the deletes above were journaled; nothing is left to count
 
 
 def _build(today: dt.date) -> District:

@@ -361,6 +361,16 @@ def rebuild(district_id: int) -> SeatDelta:
     return SeatDelta(moved=moved)
 
 
+def forget(district_id: int) -> None:
+    """A district being deleted: drop its ledger rows and journal (nothing left to count).
+    Call it in the deleting transaction, after the district's rows are gone."""
+    from seatkeeper.seats.models import Seat, SeatCount, SeatJournal
+
+    Seat.objects.filter(district_id=district_id).delete()
+    SeatCount.objects.filter(district_id=district_id).delete()
+    SeatJournal.objects.filter(district_id=district_id).delete()
+
+
 def recount(district_id: int) -> set[tuple[int, int, int]]:
     """Every counted seat (school, product, student) of the district, recounted from the
     roster with the plain rule, independent of the ledger (for `seats verify`)."""

@@ -10,6 +10,7 @@ import io
 import zipfile
 
 import pytest
+from django.db import transaction
 
 from bench.generate import generate_district
 from seatkeeper.demo import maple_valley
@@ -28,6 +29,7 @@ from seatkeeper.roster.models import (
 from seatkeeper.roster.oneroster.exporter import export_oneroster
 from seatkeeper.roster.oneroster.ids import made_up
 from seatkeeper.roster.oneroster.importer import oneroster_import
+from seatkeeper.seats import ledger
 from seatkeeper.seats.models import TeacherAccess
 from seatkeeper.seats.selectors import used_by_school
 from tests.roster.oneroster import strict
@@ -65,8 +67,10 @@ def copy_access(source: str, copy: str) -> None:
         ).values_list("teacher_id", "teacher__sourced_id")
     }
     rows = TeacherAccess.objects.filter(district=b, product__code="core")
-    rows.filter(teacher__sourced_id__in=on).update(on=True)
-    rows.exclude(teacher__sourced_id__in=on).update(on=False)
+    with transaction.atomic():
+        rows.filter(teacher__sourced_id__in=on).update(on=True)
+        rows.exclude(teacher__sourced_id__in=on).update(on=False)
+        ledger.sync(b.pk)  # a raw write of seat facts ends in the ledger's sync, as services do
 
 
 def snapshot(slug: str) -> dict[str, object]:
