@@ -173,21 +173,34 @@ def usage_for_district(
     schools = list(schools_qs.order_by("name", "id").values_list("id", "name", "sourced_id"))
     ids = [s[0] for s in schools] if scope.school_ids is not None or school_ids else None
     allocated = allocated_by_school(district_id=d, product_id=p)
-    purchased = school_purchased_by_school(district_id=d, product_id=p, on=on)
+    bought: dict[int | None, int] = dict(  # R7: active purchases by owner, pool = None (1 query)
+        active_purchases(district_id=d, product_id=p, on=on)
+        .order_by()
+        .values("school_id")
+        .annotate(n=Sum("seats"))
+        .values_list("school_id", "n")
+    )
+    pool = bought.pop(None, 0) or 0
+    purchased = {k: v for k, v in bought.items() if k is not None}
     rows = build_school_usages(
         schools,
         allocated=allocated,
         school_purchased=purchased,
         used=used_by_school(district_id=d, product_id=p, school_ids=ids),
     )
-    live = set(
-        School.objects.filter(district_id=d, deleted_at__isnull=True).values_list("id", flat=True)
-    )
+    if ids is None:  # every live school is listed
+        live = {s[0] for s in schools}
+    else:
+        live = set(
+            School.objects.filter(district_id=d, deleted_at__isnull=True).values_list(
+                "id", flat=True
+            )
+        )
     return DistrictUsage(
         district=district.slug,
         product=product.code,
         on=on,
-        pool=pool_seats(district_id=d, product_id=p, on=on),
+        pool=pool,
         school_purchased=sum(purchased.get(s, 0) for s in live),
         allocated=sum(allocated.get(s, 0) for s in live),
         schools=rows,
