@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from seatkeeper.errors import NotFound
@@ -33,7 +34,7 @@ from seatkeeper.orgs.scoping import (
     own_rows_q,
     schools_visible,
 )
-from seatkeeper.seats.counting import DistrictUsage, SchoolUsage, build_school_usages
+from seatkeeper.seats.counting import DistrictUsage, SchoolUsage
 from seatkeeper.seats.models import (
     Allocation,
     Enforcement,
@@ -170,10 +171,32 @@ def usage_for_district(
     schools_qs = School.objects.filter(schools_visible(scope), deleted_at__isnull=True)
     if school_ids is not None:
         schools_qs = schools_qs.filter(pk__in=list(school_ids))
-    schools = list(schools_qs.order_by("name", "id").values_list("id", "name", "sourced_id"))
-    ids = [s[0] for s in schools] if scope.school_ids is not None or school_ids else None
-    allocated = allocated_by_school(district_id=d, product_id=p)
-    bought: dict[int | None, int] = dict(  # R7: active purchases by owner, pool = None (1 query)
+    ids = None if scope.school_ids is None and not school_ids else True
+    # One query for the schools with their allocation and the ledger's counter (correlated
+    # lookups by unique index), one for purchases by owner: four queries in all, whatever the
+    # size of the district (the counter replaces a count over its enrollments).
+    per_school = schools_qs.annotate(
+        alloc=Coalesce(
+            Subquery(
+                Allocation.objects.filter(
+                    district_id=d, product_id=p, school_id=OuterRef("pk")
+                ).values("seats")[:1]
+            ),
+            0,
+        ),
+        in_use=Coalesce(
+            Subquery(
+                SeatCount.objects.filter(
+                    district_id=d, product_id=p, school_id=OuterRef("pk")
+                ).values("used")[:1]
+            ),
+            0,
+        ),
+    )
+    listed = list(
+        per_school.order_by("name", "id").values_list("id", "name", "sourced_id", "alloc", "in_use")
+    )
+    bought: dict[int | None, int] = dict(  # R7: active purchases by owner, pool = None
         active_purchases(district_id=d, product_id=p, on=on)
         .order_by()
         .values("school_id")
@@ -182,27 +205,36 @@ def usage_for_district(
     )
     pool = bought.pop(None, 0) or 0
     purchased = {k: v for k, v in bought.items() if k is not None}
-    rows = build_school_usages(
-        schools,
-        allocated=allocated,
-        school_purchased=purchased,
-        used=used_by_school(district_id=d, product_id=p, school_ids=ids),
-    )
-    if ids is None:  # every live school is listed
-        live = {s[0] for s in schools}
+    rows = [
+        SchoolUsage(
+            id=sid,
+            name=name,
+            sourced_id=sourced_id,
+            allocated=alloc,
+            school_purchased=purchased.get(sid, 0),
+            used=in_use,
+        )
+        for sid, name, sourced_id, alloc, in_use in listed
+    ]
+    if ids is None:  # every live school is listed: the totals are theirs
+        allocated_total = sum(r.allocated for r in rows)
+        purchased_total = sum(r.school_purchased for r in rows)
     else:
         live = set(
             School.objects.filter(district_id=d, deleted_at__isnull=True).values_list(
                 "id", flat=True
             )
         )
+        allocated = allocated_by_school(district_id=d, product_id=p)
+        allocated_total = sum(allocated.get(x, 0) for x in live)
+        purchased_total = sum(purchased.get(x, 0) for x in live)
     return DistrictUsage(
         district=district.slug,
         product=product.code,
         on=on,
         pool=pool,
-        school_purchased=sum(purchased.get(s, 0) for s in live),
-        allocated=sum(allocated.get(s, 0) for s in live),
+        school_purchased=purchased_total,
+        allocated=allocated_total,
         schools=rows,
     )
 
