@@ -5,9 +5,10 @@ two byte for byte)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from pydantic import BaseModel
 
@@ -19,8 +20,7 @@ router = Router(tags=["usage"])
 
 
 class SchoolUsageOut(BaseModel):
-    """Plain pydantic models: the answer is a dict (no ORM getter), and at 1M students a district
-    has ~570 schools, which ninja's ORM-aware Schema validates ~2x slower."""
+    """The documented shape (OpenAPI); the handler renders the selector's figures into it."""
 
     id: int
     name: str
@@ -51,4 +51,13 @@ def usage_get(
     """Seat usage per school for one product on one day (default: default product, today)."""
     scope, district = scope_from_request(request, slug)
     prod = get_product_for(scope, product) if product else None
-    return usage_for_district(scope=scope, district=district, product=prod, on=on).as_dict()
+    data = usage_for_district(scope=scope, district=district, product=prod, on=on).as_dict()
+    # The answer is built from typed figures (seats.counting): rendered straight to the
+    # documented shape, without validating ~570 school rows again at 1M students.
+    body = {k: data[k] for k in TOP}
+    body["schools"] = [{k: s[k] for k in SCHOOL} for s in data["schools"]]
+    return HttpResponse(json.dumps(body), content_type="application/json")
+
+
+TOP = [f for f in UsageOut.model_fields if f != "schools"]
+SCHOOL = list(SchoolUsageOut.model_fields)

@@ -20,8 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from seatkeeper.errors import NotFound
@@ -172,29 +171,12 @@ def usage_for_district(
     if school_ids is not None:
         schools_qs = schools_qs.filter(pk__in=list(school_ids))
     ids = None if scope.school_ids is None and not school_ids else True
-    # One query for the schools with their allocation and the ledger's counter (correlated
-    # lookups by unique index), one for purchases by owner: four queries in all, whatever the
-    # size of the district (the counter replaces a count over its enrollments).
-    per_school = schools_qs.annotate(
-        alloc=Coalesce(
-            Subquery(
-                Allocation.objects.filter(
-                    district_id=d, product_id=p, school_id=OuterRef("pk")
-                ).values("seats")[:1]
-            ),
-            0,
-        ),
-        in_use=Coalesce(
-            Subquery(
-                SeatCount.objects.filter(
-                    district_id=d, product_id=p, school_id=OuterRef("pk")
-                ).values("used")[:1]
-            ),
-            0,
-        ),
-    )
-    listed = list(
-        per_school.order_by("name", "id").values_list("id", "name", "sourced_id", "alloc", "in_use")
+    # Schools, allocations, the ledger's counters and purchases by owner: one query each,
+    # merged here (the counter replaces a count over the district's enrollments).
+    listed = list(schools_qs.order_by("name", "id").values_list("id", "name", "sourced_id"))
+    allocated = allocated_by_school(district_id=d, product_id=p)
+    counters = dict(
+        SeatCount.objects.filter(district_id=d, product_id=p).values_list("school_id", "used")
     )
     bought: dict[int | None, int] = dict(  # R7: active purchases by owner, pool = None
         active_purchases(district_id=d, product_id=p, on=on)
@@ -210,11 +192,11 @@ def usage_for_district(
             id=sid,
             name=name,
             sourced_id=sourced_id,
-            allocated=alloc,
+            allocated=allocated.get(sid, 0),
             school_purchased=purchased.get(sid, 0),
-            used=in_use,
+            used=counters.get(sid, 0),
         )
-        for sid, name, sourced_id, alloc, in_use in listed
+        for sid, name, sourced_id in listed
     ]
     if ids is None:  # every live school is listed: the totals are theirs
         allocated_total = sum(r.allocated for r in rows)
@@ -225,7 +207,6 @@ def usage_for_district(
                 "id", flat=True
             )
         )
-        allocated = allocated_by_school(district_id=d, product_id=p)
         allocated_total = sum(allocated.get(x, 0) for x in live)
         purchased_total = sum(purchased.get(x, 0) for x in live)
     return DistrictUsage(
