@@ -1,14 +1,16 @@
 """GET /districts/{slug}/usage: the same JSON as `seatkeeper usage --json`
-(licensing.selectors.usage_for_district(...).as_dict(), the contract keys; a test compares the
+(seats.selectors.usage_for_district(...).as_dict(), the contract keys; a test compares the
 two byte for byte)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+from pydantic import BaseModel
 
 from seatkeeper.api.common import ERRORS, Date, scope_from_request
 from seatkeeper.orgs.scoping import get_product_for
@@ -17,7 +19,9 @@ from seatkeeper.seats.selectors import usage_for_district
 router = Router(tags=["usage"])
 
 
-class SchoolUsageOut(Schema):
+class SchoolUsageOut(BaseModel):
+    """The documented shape (OpenAPI); the handler renders the selector's figures into it."""
+
     id: int
     name: str
     sourced_id: str
@@ -29,7 +33,7 @@ class SchoolUsageOut(Schema):
     overallocated: bool
 
 
-class UsageOut(Schema):
+class UsageOut(BaseModel):
     district: str
     product: str
     on: dt.date
@@ -47,4 +51,7 @@ def usage_get(
     """Seat usage per school for one product on one day (default: default product, today)."""
     scope, district = scope_from_request(request, slug)
     prod = get_product_for(scope, product) if product else None
-    return usage_for_district(scope=scope, district=district, product=prod, on=on).as_dict()
+    usage = usage_for_district(scope=scope, district=district, product=prod, on=on)
+    # Typed figures (seats.counting) rendered straight to the documented shape: no second
+    # validation of ~570 school rows at 1M students.
+    return HttpResponse(json.dumps(usage.contract()), content_type="application/json")

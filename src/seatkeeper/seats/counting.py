@@ -87,8 +87,21 @@ class DistrictUsage:
     def overallocated_schools(self) -> list[SchoolUsage]:
         return [s for s in self.schools if s.overallocated]
 
+    def contract(self) -> dict[str, Any]:
+        """Exactly the `usage --json` / `GET .../usage` contract keys (README), in order."""
+        return {
+            "district": self.district,
+            "product": self.product,
+            "on": self.on.isoformat(),
+            "purchased": self.purchased,
+            "allocated": self.allocated,
+            "unallocated": self.unallocated,
+            "used": self.used,
+            "schools": [s.as_dict() for s in self.schools],
+        }
+
     def as_dict(self) -> dict[str, Any]:
-        """The `seatkeeper usage --json` / `GET .../usage` contract (and a few additions)."""
+        """The contract and a few additions (pool, school_purchased, overallocated)."""
         return {
             "district": self.district,
             "product": self.product,

@@ -33,7 +33,7 @@ from seatkeeper.orgs.scoping import (
     own_rows_q,
     schools_visible,
 )
-from seatkeeper.seats.counting import DistrictUsage, SchoolUsage, build_school_usages
+from seatkeeper.seats.counting import DistrictUsage, SchoolUsage
 from seatkeeper.seats.models import (
     Allocation,
     Enforcement,
@@ -170,26 +170,52 @@ def usage_for_district(
     schools_qs = School.objects.filter(schools_visible(scope), deleted_at__isnull=True)
     if school_ids is not None:
         schools_qs = schools_qs.filter(pk__in=list(school_ids))
-    schools = list(schools_qs.order_by("name", "id").values_list("id", "name", "sourced_id"))
-    ids = [s[0] for s in schools] if scope.school_ids is not None or school_ids else None
+    ids = None if scope.school_ids is None and not school_ids else True
+    # Schools, allocations, the ledger's counters and purchases by owner: one query each,
+    # merged here (the counter replaces a count over the district's enrollments).
+    listed = list(schools_qs.order_by("name", "id").values_list("id", "name", "sourced_id"))
     allocated = allocated_by_school(district_id=d, product_id=p)
-    purchased = school_purchased_by_school(district_id=d, product_id=p, on=on)
-    rows = build_school_usages(
-        schools,
-        allocated=allocated,
-        school_purchased=purchased,
-        used=used_by_school(district_id=d, product_id=p, school_ids=ids),
+    counters = dict(
+        SeatCount.objects.filter(district_id=d, product_id=p).values_list("school_id", "used")
     )
-    live = set(
-        School.objects.filter(district_id=d, deleted_at__isnull=True).values_list("id", flat=True)
+    bought: dict[int | None, int] = dict(  # R7: active purchases by owner, pool = None
+        active_purchases(district_id=d, product_id=p, on=on)
+        .order_by()
+        .values("school_id")
+        .annotate(n=Sum("seats"))
+        .values_list("school_id", "n")
     )
+    pool = bought.pop(None, 0) or 0
+    purchased = {k: v for k, v in bought.items() if k is not None}
+    rows = [
+        SchoolUsage(
+            id=sid,
+            name=name,
+            sourced_id=sourced_id,
+            allocated=allocated.get(sid, 0),
+            school_purchased=purchased.get(sid, 0),
+            used=counters.get(sid, 0),
+        )
+        for sid, name, sourced_id in listed
+    ]
+    if ids is None:  # every live school is listed: the totals are theirs
+        allocated_total = sum(r.allocated for r in rows)
+        purchased_total = sum(r.school_purchased for r in rows)
+    else:
+        live = set(
+            School.objects.filter(district_id=d, deleted_at__isnull=True).values_list(
+                "id", flat=True
+            )
+        )
+        allocated_total = sum(allocated.get(x, 0) for x in live)
+        purchased_total = sum(purchased.get(x, 0) for x in live)
     return DistrictUsage(
         district=district.slug,
         product=product.code,
         on=on,
-        pool=pool_seats(district_id=d, product_id=p, on=on),
-        school_purchased=sum(purchased.get(s, 0) for s in live),
-        allocated=sum(allocated.get(s, 0) for s in live),
+        pool=pool,
+        school_purchased=purchased_total,
+        allocated=allocated_total,
         schools=rows,
     )
 
