@@ -192,7 +192,9 @@ function setup(thread)
 end
 function init(args)
   ids = {}
-  for id in string.gmatch(args[1], "%d+") do table.insert(ids, id) end
+  local f = io.open(args[1], "r")
+  for id in string.gmatch(f:read("*a"), "%d+") do table.insert(ids, id) end
+  f:close()
   step = tonumber(args[2])
 end
 request = function()
@@ -294,15 +296,17 @@ def bench_enforce(students: int, clients: list[int], duration: int) -> bool:
                         time.sleep(0.2)
                 script = Path(tempfile.gettempdir()) / f"bench-ledger-{os.getpid()}.lua"
                 script.write_text(LUA.replace("TOKEN", token).replace("CLASSROOM", str(room.pk)))
-                idfile = " ".join(map(str, ids))
+                idfile = script.with_suffix(".ids")
+                idfile.write_text(" ".join(map(str, ids)))
                 threads = min(2, c)
                 out = subprocess.run(
                     ["wrk", f"-t{threads}", f"-c{c}", f"-d{duration}s", "--timeout", "30s", "-s",
                      str(script), f"http://127.0.0.1:{port}/api/v1/districts/{slug}/enrollments",
-                     "--", idfile, str(threads)],
+                     "--", str(idfile), str(threads)],
                     capture_output=True, text=True, check=True,
                 ).stdout  # fmt: skip
                 script.unlink()
+                idfile.unlink()
             finally:
                 os.killpg(server.pid, signal.SIGTERM)
                 server.wait(timeout=20)

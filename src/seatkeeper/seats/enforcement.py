@@ -26,7 +26,7 @@ from seatkeeper.seats.counting import capacity_of
 from seatkeeper.seats.errors import CapacityExceeded
 from seatkeeper.seats.ledger import SeatDelta, lock
 from seatkeeper.seats.models import Allocation, EnforcementMode, SeatCount
-from seatkeeper.seats.selectors import active_purchases, effective_mode, today
+from seatkeeper.seats.selectors import active_purchases, effective_modes, today
 
 
 def capacity(district_id: int, school_id: int, product_id: int, on: dt.date) -> int:
@@ -77,10 +77,13 @@ def _refuse(
 
 
 def _hard(district_id: int, product_id: int, on: dt.date, cache: dict[int, bool]) -> bool:
-    if product_id not in cache:
-        mode = effective_mode(district_id=district_id, product_id=product_id, on=on)
-        cache[product_id] = mode == EnforcementMode.HARD
-    return cache[product_id]
+    """Hard mode (or grace after its date) for the product; the district's rows read once."""
+    if not cache:
+        cache.update(
+            {p: m == EnforcementMode.HARD for p, m in effective_modes(district_id, on=on).items()}
+        )
+        cache[-1] = False  # read: do not read again
+    return cache.get(product_id, False)
 
 
 def refuse_growth_over_capacity(

@@ -25,6 +25,7 @@ Capacity changes (allocations, purchases) take the same lock before they read us
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -206,6 +207,9 @@ def sync(district_id: int, *, enforce: bool = True, on: dt.date | None = None) -
     if not connection.in_atomic_block:
         raise RuntimeError("seats.ledger.sync must run inside transaction.atomic()")
     delta = _sync_one(district_id)
+    # Changes of other districts left unsynced heal here: this transaction's own (one that
+    # touched two districts) and, on SQLite, rows another transaction committed unsynced (on
+    # PostgreSQL the deferred constraint trigger refuses such a COMMIT).
     for other in pending():
         if other != district_id:
             _sync_one(other)
@@ -220,35 +224,46 @@ def _sync_one(d: int) -> SeatDelta:
     lock(d)
     t = _t()
     with connection.cursor() as cur:
-        cur.execute(f"SELECT DISTINCT kind FROM {t['j']} WHERE district_id = %s", [d])
-        kinds = {r[0] for r in cur.fetchall()}
+        cur.execute(
+            f"SELECT kind, COUNT(DISTINCT ref) FROM {t['j']} WHERE district_id = %s GROUP BY kind",
+            [d],
+        )
+        kinds = dict(cur.fetchall())
         if not kinds:
             return EMPTY
-        if kinds - {"s"}:
+        if set(kinds) - {"s"}:
             cur.execute(_expand_sql(), [d] * 6)
-        cur.execute(
-            f"SELECT COUNT(DISTINCT ref) FROM {t['j']} WHERE district_id = %s AND kind = 's'", [d]
-        )
-        (students,) = cur.fetchone()
+            cur.execute(
+                f"SELECT COUNT(DISTINCT ref) FROM {t['j']} WHERE district_id = %s AND kind = 's'",
+                [d],
+            )
+            (students,) = cur.fetchone()
+        else:
+            students = kinds["s"]
         bulk = students >= BULK
-        if bulk:
+        if bulk:  # counted in the database; a few statements, nothing per row in Python
             _bulk_plan(cur, True)
-        old = _counts(cur, d)
-        cur.execute(
+            old = _counts(cur, d)
+        delete = (
             f"DELETE FROM {t['seat']} WHERE district_id = %s "
-            f"AND student_id IN ({_touched_students()})",
-            [d, d],
+            f"AND student_id IN ({_touched_students()})"
         )
-        cur.execute(
+        insert = (
             f"INSERT INTO {t['seat']} (district_id, school_id, product_id, student_id, "
             "classrooms, classroom_id) "
-            + _licensed_select("e.district_id = %s AND c.district_id = %s", touched=True),
-            [d, d, d, True],
+            + _licensed_select("e.district_id = %s AND c.district_id = %s", touched=True)
         )
-        new = _counts(cur, d)
-        cur.execute(f"DELETE FROM {t['j']} WHERE district_id = %s", [d])
         if bulk:
+            cur.execute(delete, [d, d])
+            cur.execute(insert, [d, d, d, True])
+            new = _counts(cur, d)
             _bulk_plan(cur, False)
+        else:  # a few seats: the rows say what moved (RETURNING: PostgreSQL, SQLite >= 3.35)
+            cur.execute(delete + " RETURNING school_id, product_id", [d, d])
+            old = dict(Counter((s, p) for s, p in cur.fetchall()))
+            cur.execute(insert + " RETURNING school_id, product_id", [d, d, d, True])
+            new = dict(Counter((s, p) for s, p in cur.fetchall()))
+        cur.execute(f"DELETE FROM {t['j']} WHERE district_id = %s", [d])
     deltas = {k: new.get(k, 0) - old.get(k, 0) for k in set(old) | set(new)}
     return SeatDelta(
         moved=_move_counters(d, {k: n for k, n in deltas.items() if n}), students=students
@@ -261,13 +276,31 @@ def _move_counters(d: int, deltas: Mapping[Key, int]) -> dict[Key, tuple[int, in
 
     if not deltas:
         return {}
+    if len(deltas) <= 4:  # one statement per counter, no read first
+        moved: dict[Key, tuple[int, int]] = {}
+        with connection.cursor() as cur:
+            for (school, product), n in sorted(deltas.items()):
+                cur.execute(
+                    "UPDATE seats_seatcount SET used = used + %s WHERE district_id = %s "
+                    "AND school_id = %s AND product_id = %s RETURNING used",
+                    [n, d, school, product],
+                )
+                row = cur.fetchone()
+                if row is None:
+                    SeatCount.objects.create(
+                        district_id=d, school_id=school, product_id=product, used=n
+                    )
+                    moved[(school, product)] = (0, n)
+                else:
+                    moved[(school, product)] = (row[0] - n, row[0])
+        return moved
     have = {
         (s, p): (pk, used)
         for pk, s, p, used in SeatCount.objects.filter(district_id=d).values_list(
             "id", "school_id", "product_id", "used"
         )
     }
-    moved: dict[Key, tuple[int, int]] = {}
+    moved = {}
     updates: list[tuple[int, int]] = []
     new: list[SeatCount] = []
     for key, n in sorted(deltas.items()):

@@ -357,6 +357,21 @@ def effective_mode(*, district_id: int, product_id: int, on: dt.date | None = No
     return row["mode"]
 
 
+def effective_modes(district_id: int, *, on: dt.date | None = None) -> dict[int, str]:
+    """`effective_mode` of every product with an enforcement row (others are soft), one query."""
+    on = on or today()
+    out: dict[int, str] = {}
+    for product, mode, grace in Enforcement.objects.filter(district_id=district_id).values_list(
+        "product_id", "mode", "grace_until"
+    ):
+        if mode == EnforcementMode.GRACE:
+            mode = (
+                EnforcementMode.SOFT if grace is not None and on <= grace else EnforcementMode.HARD
+            )
+        out[product] = mode
+    return out
+
+
 def enforcement_get(*, district_id: int, product_id: int) -> dict[str, object]:
     row = (
         Enforcement.objects.filter(district_id=district_id, product_id=product_id)
