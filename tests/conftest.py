@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import DistrictWorld, make_operator, make_world
+from tests.web.browser import launch
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -64,3 +65,9 @@ def pytest_runtest_call(item: pytest.Item):  # type: ignore[no-untyped-def]
         bad = [r.as_dict() for r in map(verify, District.objects.order_by("id")) if not r.ok]
         assert not bad, f"seat ledger differs from a recount after this test: {bad}"
     return result
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """One headless Debian chromium per test module (tests/web/browser.py)."""
+    yield from launch()

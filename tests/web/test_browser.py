@@ -6,44 +6,16 @@ Skipped, loudly, only where /usr/bin/chromium is missing (`make test` installs i
 
 from __future__ import annotations
 
-import os
 import re
-import warnings
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from seatkeeper.roster.models import Classroom, Student
 from seatkeeper.seats.selectors import usage_for_school
 from tests.factories import PASSWORD, make_world, sys_scope
+from tests.web.browser import MARKS, figure, shot, signin
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "web"
-
-pytestmark = pytest.mark.browser
-
-if not os.path.exists(CHROMIUM):  # pragma: no cover - depends on the machine
-    warnings.warn(
-        f"BROWSER TESTS SKIPPED: {CHROMIUM} is missing (apt-get install chromium)", stacklevel=1
-    )
-    pytestmark = [pytest.mark.browser, pytest.mark.skip(reason=f"{CHROMIUM} is missing")]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # synchronous and safe, so tell Django not to refuse them.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
+pytestmark = MARKS
 
 
 @pytest.fixture
@@ -51,38 +23,17 @@ def world(transactional_db: None):  # type: ignore[no-untyped-def]
     return make_world("a")
 
 
-def _page(browser, live_server, username: str, width: int = 1280):  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.set_default_timeout(10_000)
-    page.on("dialog", lambda d: d.accept())
-    page.goto(f"{live_server.url}/signin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
-    return page
-
-
-def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def _figure(page, name: str, within: str = "") -> int:  # type: ignore[no-untyped-def]
-    return int(page.locator(f'{within} [data-figure="{name}"]').first.inner_text())
-
-
 def test_district_admin_moves_seats_and_sees_totals_change(browser, live_server, world) -> None:  # type: ignore[no-untyped-def]
-    page = _page(browser, live_server, "a-da")
+    page = signin(browser, live_server, "a-da")
     assert page.url.endswith("/district/")
-    assert _figure(page, "unallocated") == 60
-    _shot(page, "district-license-1280")
+    assert figure(page, "unallocated") == 60
+    shot(page, "district-license-1280")
     row = page.locator("#schools-table tr", has_text="A School 1")
     row.get_by_label("Allocated seats for A School 1").fill("30")
     row.get_by_role("button", name="Save").click()
     page.wait_for_selector("text=A School 1 now has 30 Core seats allocated.")
-    assert _figure(page, "allocated") == 50
-    assert _figure(page, "unallocated") == 50
+    assert figure(page, "allocated") == 50
+    assert figure(page, "unallocated") == 50
     page.get_by_label("From").select_option(value=str(world.schools[0].pk))
     page.get_by_label("To").select_option(value=str(world.schools[1].pk))
     page.get_by_label("Seats", exact=True).fill("5")
@@ -90,18 +41,18 @@ def test_district_admin_moves_seats_and_sees_totals_change(browser, live_server,
     page.wait_for_selector("text=Moved 5 seats of Core from A School 1 to A School 2.")
     row2 = page.locator("#schools-table tr", has_text="A School 2")
     assert row2.get_by_label("Allocated seats for A School 2").input_value() == "25"
-    assert _figure(page, "allocated") == 50  # a move keeps the district total
-    _shot(page, "district-after-move-1280")
+    assert figure(page, "allocated") == 50  # a move keeps the district total
+    shot(page, "district-after-move-1280")
     # Launch into a school: banner, then back.
     page.locator("#schools-table tr", has_text="A School 2").get_by_role(
         "button", name=re.compile("Launch into school")
     ).click()
     page.wait_for_selector("text=is acting as")
-    _shot(page, "district-launched-1280")
+    shot(page, "district-launched-1280")
     page.get_by_role("button", name="Back to district").click()
     page.wait_for_selector("h1:has-text('Manage License')")
-    small = _page(browser, live_server, "a-da", width=390)
-    _shot(small, "district-license-390")
+    small = signin(browser, live_server, "a-da", width=390)
+    shot(small, "district-license-390")
     small.close()
     page.close()
 
@@ -113,53 +64,53 @@ def test_school_admin_switches_teacher_off_used_drops_by_predicted(
 
     scope = sys_scope(world.district)
     roster.enrollment_create(scope=scope, student=world.students[0], classroom=world.classrooms[1])
-    page = _page(browser, live_server, "a-sa")
-    used_before = _figure(page, "used", "#school-header")
+    page = signin(browser, live_server, "a-sa")
+    used_before = figure(page, "used", "#school-header")
     row = page.locator("tr", has_text="T00 Teacher a")
     predicted = int(row.locator('[data-figure="freed"]').inner_text())
     assert (used_before, predicted) == (6, 2)
-    _shot(page, "school-license-1280")
+    shot(page, "school-license-1280")
     row.get_by_role("switch").click()
     page.wait_for_selector(f"text=no longer has Core access; {predicted} seats freed")
     page.wait_for_function(
         "n => document.querySelector('#school-header [data-figure=used]').textContent.trim() == n",
         arg=str(used_before - predicted),
     )
-    assert _figure(page, "used", "#school-header") == used_before - predicted == 4
+    assert figure(page, "used", "#school-header") == used_before - predicted == 4
     school = world.schools[0]
     assert usage_for_school(scope=scope, school=school, product=world.product).used == 4
-    _shot(page, "school-license-after-off-1280")
-    small = _page(browser, live_server, "a-sa", width=390)
-    _shot(small, "school-license-390")
+    shot(page, "school-license-after-off-1280")
+    small = signin(browser, live_server, "a-sa", width=390)
+    shot(small, "school-license-390")
     small.close()
     page.close()
 
 
 def test_school_admin_unenrolls_and_deletes_old_classroom(browser, live_server, world) -> None:  # type: ignore[no-untyped-def]
     school = world.schools[0]
-    page = _page(browser, live_server, "a-sa")
+    page = signin(browser, live_server, "a-sa")
     page.goto(f"{live_server.url}/schools/{school.pk}/classrooms/")
     page.get_by_label("Select Class 01").check()
     page.get_by_role("button", name="Un-Enroll Students").click()
     page.wait_for_selector("text=Un-enroll students from 1 classroom?")
-    _shot(page, "classrooms-confirm-1280")
+    shot(page, "classrooms-confirm-1280")
     page.get_by_role("button", name="Un-enroll students from 1 classroom").click()
     page.wait_for_selector("text=3 students un-enrolled from Class 01; 3 seats freed.")
-    assert _figure(page, "used", "#school-header") == 3
+    assert figure(page, "used", "#school-header") == 3
     page.get_by_label("Select Class 01").check()
     page.get_by_role("button", name="Delete").first.click()
     page.get_by_role("button", name="Delete 1 classroom").click()
     page.wait_for_selector("text=1 classroom deleted (Class 01); no seat freed.")
     assert Classroom.objects.get(pk=world.classrooms[1].pk).deleted_at is not None
-    _shot(page, "classrooms-after-delete-1280")
+    shot(page, "classrooms-after-delete-1280")
     page.close()
 
 
 def test_school_admin_deletes_and_restores_student(browser, live_server, world) -> None:  # type: ignore[no-untyped-def]
     school, st = world.schools[0], world.students[0]
-    page = _page(browser, live_server, "a-sa")
+    page = signin(browser, live_server, "a-sa")
     page.goto(f"{live_server.url}/schools/{school.pk}/students/")
-    _shot(page, "students-1280")
+    shot(page, "students-1280")
     page.get_by_label("Search students").fill("Student1 ")
     page.get_by_role("button", name="Search").click()
     page.wait_for_selector("text=1–1 of 1 student")
@@ -173,17 +124,17 @@ def test_school_admin_deletes_and_restores_student(browser, live_server, world) 
     try:
         page.wait_for_selector("text=1 seat freed")
     except Exception:
-        _shot(page, "FAIL-student-delete")
+        shot(page, "FAIL-student-delete")
         raise
-    assert _figure(page, "used", "#school-header") == 5
+    assert figure(page, "used", "#school-header") == 5
     page.get_by_role("link", name="Deleted students").click()
     page.get_by_role("button", name=f"Restore {st}").click()
     page.wait_for_selector(f"text={st} restored")
-    assert _figure(page, "used", "#school-header") == 6
-    _shot(page, "students-after-restore-1280")
-    small = _page(browser, live_server, "a-sa", width=390)
+    assert figure(page, "used", "#school-header") == 6
+    shot(page, "students-after-restore-1280")
+    small = signin(browser, live_server, "a-sa", width=390)
     small.goto(f"{live_server.url}/schools/{school.pk}/students/")
-    _shot(small, "students-390")
+    shot(small, "students-390")
     small.close()
     page.close()
 
@@ -194,15 +145,15 @@ def test_teacher_refused_creating_student_when_setting_off(browser, live_server,
     orgs.district_settings_update(
         scope=sys_scope(world.district), district=world.district, teachers_may_create_students=False
     )
-    page = _page(browser, live_server, "a-t")
+    page = signin(browser, live_server, "a-t")
     page.get_by_role("link", name="Class 00").click()
     note = page.locator("#create-refused")
     assert "Teachers may not create student accounts at A School 1" in note.inner_text()
     assert page.get_by_role("button", name="Create and enroll").count() == 0
-    _shot(page, "teacher-refused-1280")
-    small = _page(browser, live_server, "a-t", width=390)
+    shot(page, "teacher-refused-1280")
+    small = signin(browser, live_server, "a-t", width=390)
     small.get_by_role("link", name="Class 00").click()
-    _shot(small, "teacher-classroom-390")
+    shot(small, "teacher-classroom-390")
     small.close()
     page.close()
 
@@ -212,7 +163,7 @@ def test_district_admin_creates_and_revokes_an_integration_token(
 ) -> None:  # type: ignore[no-untyped-def]
     from seatkeeper.api.models import ApiToken
 
-    page = _page(browser, live_server, "a-da")
+    page = signin(browser, live_server, "a-da")
     page.get_by_role("link", name="API tokens").click()
     page.wait_for_selector("h1:has-text('API tokens')")
     page.get_by_label("Label").fill("LMS feed")
@@ -220,7 +171,7 @@ def test_district_admin_creates_and_revokes_an_integration_token(
     page.get_by_role("button", name="Create token").click()
     page.wait_for_selector("text=Copy it now, it will not be shown again.")
     secret = page.get_by_label("Token", exact=True).input_value()
-    _shot(page, "tokens-created-1280")
+    shot(page, "tokens-created-1280")
     token = ApiToken.objects.get(label="LMS feed")
     assert token.user == world.users["integration"]
     assert secret.startswith(token.prefix)
@@ -239,9 +190,9 @@ def test_district_admin_creates_and_revokes_an_integration_token(
     page.wait_for_selector(f"text=Token {token.prefix}… (LMS feed) of a-int revoked")
     assert page.locator(f"#token-{token.pk}").get_by_text("revoked").count() == 1
     assert script.post(url, data=body, headers=auth).status == 401
-    _shot(page, "tokens-revoked-1280")
-    small = _page(browser, live_server, "a-da", width=390)
+    shot(page, "tokens-revoked-1280")
+    small = signin(browser, live_server, "a-da", width=390)
     small.goto(f"{live_server.url}/account/tokens/")
-    _shot(small, "tokens-390")
+    shot(small, "tokens-390")
     small.close()
     page.close()
