@@ -433,29 +433,68 @@ def bench_import(students: int, baseline: str, runs: int) -> bool:
     return ok
 
 
+_PLAN_CHILD = """
+import json, os, sys, time
+sys.path[:0] = [os.path.join(os.getcwd(), "src"), os.getcwd()]
+os.environ["DATABASE_URL"] = sys.argv[1]
+from bench.generate import setup_django
+setup_django()
+from seatkeeper.fixes import services
+from seatkeeper.orgs.models import District, Product
+from seatkeeper.orgs.scoping import system_scope
+district = District.objects.filter(slug__startswith="bench").first()
+scope = system_scope(district, via="bench")
+core = Product.objects.get(district=district, code="core")
+services.plan_create(scope=scope, district=district, product=core)  # warm
+cpu, wall = [], []
+for _ in range(3):
+    c, w = time.process_time(), time.perf_counter()
+    services.plan_create(scope=scope, district=district, product=core)
+    cpu.append(time.process_time() - c)
+    wall.append(time.perf_counter() - w)
+print(json.dumps({"cpu": min(cpu), "wall": min(wall)}))
+"""
+
+
 def bench_planner(students: int, baseline: str) -> bool:
+    """plan_create at `students` (20 overallocated schools, SQLite), this tree against the
+    baseline tree, interleaved. On SQLite the database work runs in the process, so the CPU
+    time (process_time) is the figure compared: it is what a busy shared box disturbs least;
+    wall time is printed beside it."""
     base = _worktree(baseline)
-    got: dict[str, list[float]] = {"baseline": [], "ledger": []}
-    for name, tree in (("baseline", base), ("ledger", ROOT), ("baseline", base), ("ledger", ROOT)):
+    got: dict[str, list[dict[str, float]]] = {"baseline": [], "ledger": []}
+    for tree in (base, ROOT):  # make (or reuse) each tree's shaped database
         db = tree / "bench" / "data" / f"planner-{students}.sqlite3"
         db.parent.mkdir(parents=True, exist_ok=True)
         out = subprocess.run(
             [sys.executable, str(tree / "bench" / "bench_planner.py"), "--students", str(students),
-             "--runs", "3", "--database-url", f"sqlite:///{db}"],
+             "--runs", "1", "--database-url", f"sqlite:///{db}"],
             capture_output=True, text=True, check=False, cwd=tree,
             env={**os.environ, "PYTHONPATH": str(tree / "src")},
         )  # fmt: skip
-        m = re.search(r"plan_create end to end: ([\d.]+) s", out.stdout)
-        if not m:
-            raise SystemExit(f"{name} planner failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
-        got[name].append(float(m.group(1)))
-        print(f"{name:8} plan_create at {students:,} students: {m.group(1)} s · load {load()}",
-              flush=True)  # fmt: skip
-    b, n = min(got["baseline"]), min(got["ledger"])
+        if "plan_create end to end" not in out.stdout:  # exit 1 = its own 5 s goal missed
+            raise SystemExit(f"{tree} planner failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
+    for name, tree in (("baseline", base), ("ledger", ROOT)) * 2:
+        db = tree / "bench" / "data" / f"planner-{students}.sqlite3"
+        out = subprocess.run(
+            [sys.executable, "-c", _PLAN_CHILD, f"sqlite:///{db}"],
+            capture_output=True, text=True, check=False, cwd=tree,
+            env={**os.environ, "PYTHONPATH": str(tree / "src")},
+        )  # fmt: skip
+        if out.returncode != 0:
+            raise SystemExit(f"{name} planner failed:\n{out.stderr[-3000:]}")
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        got[name].append(r)
+        print(f"{name:8} plan_create at {students:,} students: cpu {r['cpu']:.2f} s, wall "
+              f"{r['wall']:.2f} s · load {load()}", flush=True)  # fmt: skip
+    b = min(r["cpu"] for r in got["baseline"])
+    n = min(r["cpu"] for r in got["ledger"])
+    bw = min(r["wall"] for r in got["baseline"])
+    nw = min(r["wall"] for r in got["ledger"])
     ok = n < b
     print(f"\nFix planner, {students:,} students, 20 overallocated schools (SQLite): baseline "
-          f"{baseline} {b:.2f} s, with the ledger {n:.2f} s: {n / b:.2f}x (goal: faster: "
-          f"{'met' if ok else 'NOT met'})")  # fmt: skip
+          f"{baseline} cpu {b:.2f} s (wall {bw:.2f} s), with the ledger cpu {n:.2f} s (wall "
+          f"{nw:.2f} s): {n / b:.2f}x (goal: faster: {'met' if ok else 'NOT met'})")  # fmt: skip
     return ok
 
 

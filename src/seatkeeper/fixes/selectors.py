@@ -180,11 +180,30 @@ def planner_input(
         for held in seats_of_students(district_id=d, student_ids=group_students).values():
             loaded |= {school for school, prod in held if prod == p}
     loaded &= live
-    rows = tuple(
+    # Rows only of the students a step can touch: those in a licensed classroom of the short
+    # schools' teachers (every holder at a short school is one) and the duplicate groups'
+    # accounts, with all their rows at the loaded schools (their other seats, R6). Nobody
+    # else's seat can move, and their counts come from the ledger (`used`), so loading them
+    # would only cost time (bench_ledger planner).
+    mine = Q(classroom__primary_teacher_id__in=teachers)
+    got = list(
         licensed_enrollments(district_id=d, product_id=p, school_ids=loaded)
+        .filter(mine)
         .order_by()
         .values_list("student_id", "classroom_id")
     )
+    movable = {s for s, _ in got} | group_students
+    got += [  # their other rows (R6 second seats), in one pass over the other loaded schools
+        r
+        for r in licensed_enrollments(district_id=d, product_id=p, school_ids=loaded - short)
+        .exclude(mine)
+        .order_by()
+        .values_list("student_id", "classroom_id")
+        .iterator(chunk_size=5000)
+        if r[0] in movable
+    ]
+    rows = tuple(got)
+    in_rows = {c for _, c in rows}
     classrooms = {}
     for r in Classroom.objects.filter(
         licensed_classroom_q(p), district_id=d, school_id__in=loaded
@@ -197,7 +216,8 @@ def planner_input(
         "last_activity_at",
         "created_at",
     ):
-        classrooms[r["id"]] = r
+        if r["id"] in in_rows or r["school_id"] in short or r["primary_teacher_id"] in teachers:
+            classrooms[r["id"]] = r
     enrolled = dict(
         Enrollment.objects.filter(district_id=d, classroom__school_id__in=short)
         .values("classroom_id")
@@ -242,19 +262,20 @@ def planner_input(
     for sid, cid in rows:
         seat_schools.setdefault(sid, set()).add(school_of[cid])
     wanted = {sid for sid, sch in seat_schools.items() if len(sch) > 1} | group_students
-    seat_students = licensed_enrollments(district_id=d, product_id=p, school_ids=loaded).values(
-        "student_id"
-    )
+    seat_students = {sid for sid, _ in rows}
     inactive_q = Q(last_sign_in_at__lt=cutoff) | Q(
         last_sign_in_at__isnull=True, created_at__lt=cutoff
     )
     tz = timezone.get_current_timezone()
     fields = ("id", "first_name", "last_name", "school_id", "last_sign_in_at", "created_at")
-    found = list(
-        Student.objects.filter(inactive_q, district_id=d, pk__in=seat_students)
+    found = [  # the district's inactive students, kept where they hold a loaded seat
+        r
+        for r in Student.objects.filter(inactive_q, district_id=d, deleted_at__isnull=True)
         .order_by()
         .values(*fields)
-    )
+        .iterator(chunk_size=5000)
+        if r["id"] in seat_students
+    ]
     have = {r["id"] for r in found}
     ids = sorted(wanted - have)
     for i in range(0, len(ids), 5000):
