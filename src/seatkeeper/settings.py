@@ -179,6 +179,23 @@ SEATKEEPER_JOB_TIME_LIMITS: dict[str, int] = {}
 # kept that long for its Apply); 0 deletes them as soon as the run ends.
 SEATKEEPER_UPLOAD_RETENTION_DAYS = float(os.environ.get("SEATKEEPER_UPLOAD_RETENTION_DAYS", "7"))
 
+# Import limits (issue 18.1; roster/oneroster/archive.py): the upload's size, the total
+# expanded size of the files read from a zip, each member's expansion ratio (N means N:1), and
+# the number of members. The web upload is cut off while it is received (web/uploads.py).
+SEATKEEPER_IMPORT_MAX_UPLOAD_BYTES = int(
+    os.environ.get("SEATKEEPER_IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024**2))
+)
+SEATKEEPER_IMPORT_MAX_EXPANDED_BYTES = int(
+    os.environ.get("SEATKEEPER_IMPORT_MAX_EXPANDED_BYTES", str(2 * 1024**3))
+)
+SEATKEEPER_IMPORT_MAX_RATIO = float(os.environ.get("SEATKEEPER_IMPORT_MAX_RATIO", "100"))
+SEATKEEPER_IMPORT_MAX_MEMBERS = int(os.environ.get("SEATKEEPER_IMPORT_MAX_MEMBERS", "50"))
+FILE_UPLOAD_HANDLERS = [
+    "seatkeeper.web.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -20,12 +20,15 @@ from seatkeeper.roster.oneroster.runs import (
     import_run_create,
     import_runs_visible,
 )
-from seatkeeper.web import context
+from seatkeeper.web import context, uploads
 from seatkeeper.web.policies import district_admin, school_admin
 
 
 def _upload(request: HttpRequest, kind: str) -> HttpResponse:
     scope = request.scope  # type: ignore[attr-defined]
+    refused = uploads.refusal(request)
+    if refused is not None:
+        raise refused
     upload = request.FILES.get("file")
     if upload is None:
         raise InvalidInput("Choose a file to upload.")
