@@ -142,6 +142,21 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Production behind a TLS proxy (issue 18.3): SEATKEEPER_HTTPS=1 turns on HSTS, the redirect
+# to https (not for /healthz and /status, which load balancers probe over plain http),
+# secure-only session and CSRF cookies, and trusts the proxy's X-Forwarded-Proto header (the
+# proxy must set it, overwriting what the client sent). `seatkeeper check --deploy` is clean.
+SEATKEEPER_HTTPS = os.environ.get("SEATKEEPER_HTTPS", "") == "1"
+if SEATKEEPER_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^status$"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("SEATKEEPER_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SEATKEEPER_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("SEATKEEPER_HSTS_PRELOAD", "1") == "1"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
 # The shared cache: sign-in throttling counts failures here, so its limits hold across every
 # gunicorn process and host. The database cache by default (its table is made by the
 # `jobs` migrations, or `seatkeeper createcachetable`); Redis when SEATKEEPER_REDIS_URL is set
