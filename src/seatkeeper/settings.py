@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django_htmx",
     "template_partials",
     "seatkeeper.cli",  # before django_tasks_db: its `db_worker` (heartbeat, time limits) wins
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "seatkeeper.urls"
@@ -141,6 +143,21 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Content-Security-Policy (django-csp, issue 18.4): scripts, styles, fonts and connections from
+# this origin only; no inline <script>, no style= or on...= attributes (templates use classes in
+# web/app.css and behaviour in web/app.js; tests/web/test_csp.py lints them). The favicon is a
+# data: URI. No plugins, no framing, forms post to this origin only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # Production behind a TLS proxy (issue 18.3): SEATKEEPER_HTTPS=1 turns on HSTS, the redirect
 # to https (not for /healthz and /status, which load balancers probe over plain http),
