@@ -106,8 +106,8 @@ def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @school_admin
 def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
-    if request.method != "POST":
-        return redirect("web:import_run", run_id=run_id)
     run = get_import_run_for(request.scope, run_id)  # type: ignore[attr-defined]
+    if request.method != "POST":
+        return redirect("web:import_run", run_id=run.pk)
     applied = import_run_apply(scope=request.scope, run=run)  # type: ignore[attr-defined]
     return context.seats_changed(redirect("web:import_run", run_id=applied.pk))
