@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django_htmx",
     "template_partials",
     "seatkeeper.cli",  # before django_tasks_db: its `db_worker` (heartbeat, time limits) wins
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "seatkeeper.urls"
@@ -142,6 +144,36 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# Content-Security-Policy (django-csp, issue 18.4): scripts, styles, fonts and connections from
+# this origin only; no inline <script>, no style= or on...= attributes (templates use classes in
+# web/app.css and behaviour in web/app.js; tests/web/test_csp.py lints them). The favicon is a
+# data: URI. No plugins, no framing, forms post to this origin only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Production behind a TLS proxy (issue 18.3): SEATKEEPER_HTTPS=1 turns on HSTS, the redirect
+# to https (not for /healthz and /status, which load balancers probe over plain http),
+# secure-only session and CSRF cookies, and trusts the proxy's X-Forwarded-Proto header (the
+# proxy must set it, overwriting what the client sent). `seatkeeper check --deploy` is clean.
+SEATKEEPER_HTTPS = os.environ.get("SEATKEEPER_HTTPS", "") == "1"
+if SEATKEEPER_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^status$"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("SEATKEEPER_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("SEATKEEPER_HSTS_SUBDOMAINS", "1") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("SEATKEEPER_HSTS_PRELOAD", "1") == "1"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
 # The shared cache: sign-in throttling counts failures here, so its limits hold across every
 # gunicorn process and host. The database cache by default (its table is made by the
 # `jobs` migrations, or `seatkeeper createcachetable`); Redis when SEATKEEPER_REDIS_URL is set
@@ -178,6 +210,23 @@ SEATKEEPER_JOB_TIME_LIMITS: dict[str, int] = {}
 # Uploaded roster files are deleted this many days after their run ends (a dry run's file is
 # kept that long for its Apply); 0 deletes them as soon as the run ends.
 SEATKEEPER_UPLOAD_RETENTION_DAYS = float(os.environ.get("SEATKEEPER_UPLOAD_RETENTION_DAYS", "7"))
+
+# Import limits (issue 18.1; roster/oneroster/archive.py): the upload's size, the total
+# expanded size of the files read from a zip, each member's expansion ratio (N means N:1), and
+# the number of members. The web upload is cut off while it is received (web/uploads.py).
+SEATKEEPER_IMPORT_MAX_UPLOAD_BYTES = int(
+    os.environ.get("SEATKEEPER_IMPORT_MAX_UPLOAD_BYTES", str(200 * 1024**2))
+)
+SEATKEEPER_IMPORT_MAX_EXPANDED_BYTES = int(
+    os.environ.get("SEATKEEPER_IMPORT_MAX_EXPANDED_BYTES", str(2 * 1024**3))
+)
+SEATKEEPER_IMPORT_MAX_RATIO = float(os.environ.get("SEATKEEPER_IMPORT_MAX_RATIO", "100"))
+SEATKEEPER_IMPORT_MAX_MEMBERS = int(os.environ.get("SEATKEEPER_IMPORT_MAX_MEMBERS", "50"))
+FILE_UPLOAD_HANDLERS = [
+    "seatkeeper.web.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,

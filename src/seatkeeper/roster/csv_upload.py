@@ -18,6 +18,7 @@ from seatkeeper.errors import FieldProblem, Forbidden, InvalidInput
 from seatkeeper.orgs.models import District, RosterSource, School
 from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, district_for, schools_visible
 from seatkeeper.roster.models import Classroom, Enrollment, ImportRun, Teacher
+from seatkeeper.roster.oneroster import archive
 from seatkeeper.roster.oneroster.importer import ProgressFn, apply_import, refuse
 from seatkeeper.roster.oneroster.lock import district_import_lock
 from seatkeeper.roster.oneroster.mapper import BATCH, Mapper, WriteResult
@@ -60,6 +61,7 @@ def _open(path: Path, label: str) -> Source:
             f"{path} does not exist.",
             problems=[FieldProblem(field="path", message="no such file", value=str(path))],
         )
+    archive.check_upload_size(path, label)
     return Source(label=label, names={"students.csv": path.name}, root=path.parent)
 
 

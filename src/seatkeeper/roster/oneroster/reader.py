@@ -7,6 +7,11 @@ is reported with the file and line where decoding failed, never a traceback. Hea
 trimmed and empty header cells (trailing commas) dropped; a header name that differs from a
 known column only in case (`birthdate`) is read as that column (`canonical_header`), and the
 caller says so in its notes.
+
+Only the OneRoster files Seatkeeper reads (`KNOWN_FILES`) are ever opened; other CSV files are
+listed as ignored, and member names that climb out of their folder (`../`, absolute paths)
+are ignored too. A zip passes the upload and archive limits (`archive.py`, issue 18.1) before
+anything is read from it, and its members are read as bounded, counted streams.
 """
 
 from __future__ import annotations
@@ -21,11 +26,26 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from seatkeeper.errors import FieldProblem, InvalidInput
+from seatkeeper.roster.oneroster import archive
 
 csv.field_size_limit(1 << 20)
 # A OneRoster file has about twenty columns; PostgreSQL tables stop at 1,600 (the staging table
 # takes one more). Wider files are refused with the file and line, never a database error.
 MAX_COLUMNS = 1000
+# The OneRoster files read (lower case); any other file in the set is never opened.
+KNOWN_FILES = frozenset(
+    {
+        "manifest.csv",
+        "orgs.csv",
+        "academicsessions.csv",
+        "classes.csv",
+        "courses.csv",
+        "users.csv",
+        "enrollments.csv",
+        "roles.csv",
+        "demographics.csv",
+    }
+)
 
 
 class ReadError(Exception):
@@ -63,9 +83,12 @@ class Source:
 
     label: str
     names: dict[str, str] = field(default_factory=dict)  # lower-case file name -> member path
-    ignored: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # members outside the set's folder
+    unknown: list[str] = field(default_factory=list)  # CSV files in it that are not read
     zip: zipfile.ZipFile | None = None
     root: Path | None = None
+    zip_path: Path | None = None
+    limits: archive.Limits | None = None
 
     def has(self, name: str) -> bool:
         return name.lower() in self.names
@@ -73,7 +96,11 @@ class Source:
     def open_bytes(self, name: str) -> IO[bytes]:
         member = self.names[name.lower()]
         if self.zip is not None:
-            return self.zip.open(member)
+            assert self.zip_path is not None
+            assert self.limits is not None
+            return archive.open_member(
+                self.zip_path, self.zip.getinfo(member), self.label, self.limits
+            )
         assert self.root is not None
         return (self.root / member).open("rb")
 
@@ -94,13 +121,21 @@ class Source:
 
 
 def open_source(path: str | Path, label: str | None = None) -> Source:
-    """Open a zip file or a folder of OneRoster CSV files."""
+    """Open a zip file or a folder of OneRoster CSV files, within the import limits
+    (`archive.py`): a zip is refused before anything is staged when it is too large, holds
+    too many members, or a member it would read expands past the ratio or size limits."""
     p = Path(path)
     label = label or p.name
+    limits = archive.Limits.current()
     if p.is_dir():
         members = [str(f.relative_to(p)).replace("\\", "/") for f in p.rglob("*") if f.is_file()]
-        src = Source(label=label, root=p)
-    elif p.is_file():
+        src = Source(label=label, root=p, limits=limits)
+        _index(src, members)
+        archive.folder_expanded(p, src.names.values(), label, limits)
+        return src
+    if p.is_file():
+        archive.check_upload_size(p, label, limits)
+        archive.check_directory(p, label, limits)
         try:
             zf = zipfile.ZipFile(p)
         except (zipfile.BadZipFile, OSError):
@@ -108,15 +143,21 @@ def open_source(path: str | Path, label: str | None = None) -> Source:
                 f"{label} is not a zip file or a folder of OneRoster CSV files.",
                 problems=[FieldProblem(field="file", message="not a zip file", file=label)],
             ) from None
-        members = [m for m in zf.namelist() if not m.endswith("/")]
-        src = Source(label=label, zip=zf)
-    else:
-        raise InvalidInput(
-            f"{path} does not exist.",
-            problems=[FieldProblem(field="path", message="no such file or folder", value=str(p))],
-        )
-    _index(src, members)
-    return src
+        try:
+            if len(zf.infolist()) > limits.members:
+                raise archive.too_many_members(label, limits)
+            members = [m for m in zf.namelist() if not m.endswith("/")]
+            src = Source(label=label, zip=zf, zip_path=p, limits=limits)
+            _index(src, members)
+            archive.check_members(p, [zf.getinfo(m) for m in src.names.values()], label, limits)
+        except BaseException:
+            zf.close()
+            raise
+        return src
+    raise InvalidInput(
+        f"{path} does not exist.",
+        problems=[FieldProblem(field="path", message="no such file or folder", value=str(p))],
+    )
 
 
 def _index(src: Source, members: list[str]) -> None:
@@ -124,6 +165,7 @@ def _index(src: Source, members: list[str]) -> None:
         m
         for m in members
         if m.lower().endswith(".csv")
+        and not archive.unsafe_name(m)
         and not any(part.startswith(("__MACOSX", ".")) for part in m.split("/"))
     ]
     anchors = [m for m in csvs if PurePosixPath(m).name.lower() in ("manifest.csv", "users.csv")]
@@ -139,7 +181,10 @@ def _index(src: Source, members: list[str]) -> None:
     for m in members:
         parent = str(PurePosixPath(m).parent)
         if m in csvs and parent == folder:
-            src.names[PurePosixPath(m).name.lower()] = m
+            if PurePosixPath(m).name.lower() in KNOWN_FILES:
+                src.names[PurePosixPath(m).name.lower()] = m
+            else:
+                src.unknown.append(m)
         else:
             src.ignored.append(m)
 

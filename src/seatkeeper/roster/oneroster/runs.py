@@ -34,11 +34,11 @@ from seatkeeper.jobs.limits import JobTimeLimit
 from seatkeeper.orgs.models import Role, RosterSource
 from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, system_scope
 from seatkeeper.roster.models import ImportRun, ImportStatus
+from seatkeeper.roster.oneroster import archive
 from seatkeeper.roster.oneroster.importer import describe_error
 from seatkeeper.roster.scoping import scope_for_user
 
 logger = logging.getLogger(__name__)
-MAX_BYTES = 2 * 1024**3
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 ENDED = (ImportStatus.PREVIEWED, ImportStatus.APPLIED, ImportStatus.FAILED)
 
@@ -76,14 +76,21 @@ def import_run_create(
         raise Forbidden("Only a district admin may import OneRoster files.")
     if kind not in (RosterSource.ONEROSTER, RosterSource.CSV):
         raise InvalidInput("Choose OneRoster or CSV.")
-    if size > MAX_BYTES:
-        raise InvalidInput("The file is larger than 2 GB.")
+    limits = archive.Limits.current()
+    if size > limits.upload_bytes:
+        raise archive.upload_too_large(Path(name).name or "upload", limits)
     folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
     folder.mkdir(parents=True, exist_ok=True)
     safe = Path(name).name or "upload"
     target = folder / safe
+    received = 0
     with target.open("wb") as fh:
         for chunk in iter(lambda: data.read(1 << 20), b""):
+            received += len(chunk)
+            if received > limits.upload_bytes:  # a size that lied: count what comes
+                fh.close()
+                shutil.rmtree(folder, ignore_errors=True)
+                raise archive.upload_too_large(safe, limits)
             fh.write(chunk)
     user = scope.user if scope.user is not None and scope.user.pk else None
     return _queued(

@@ -27,6 +27,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.db import connection
@@ -636,6 +637,12 @@ def validate(
                 "files Seatkeeper does not use were ignored",
                 value=source.file_name(name),
             )
+    for member in source.unknown:
+        notes.warn(
+            "file-ignored",
+            "files Seatkeeper does not use were ignored",
+            value=PurePosixPath(member).name,
+        )
     for member in source.ignored:
         notes.warn(
             "member-ignored", "files outside the OneRoster folder were ignored", value=member

@@ -20,12 +20,15 @@ from seatkeeper.roster.oneroster.runs import (
     import_run_create,
     import_runs_visible,
 )
-from seatkeeper.web import context
+from seatkeeper.web import context, uploads
 from seatkeeper.web.policies import district_admin, school_admin
 
 
 def _upload(request: HttpRequest, kind: str) -> HttpResponse:
     scope = request.scope  # type: ignore[attr-defined]
+    refused = uploads.refusal(request)
+    if refused is not None:
+        raise refused
     upload = request.FILES.get("file")
     if upload is None:
         raise InvalidInput("Choose a file to upload.")
@@ -103,8 +106,8 @@ def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @school_admin
 def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
-    if request.method != "POST":
-        return redirect("web:import_run", run_id=run_id)
     run = get_import_run_for(request.scope, run_id)  # type: ignore[attr-defined]
+    if request.method != "POST":
+        return redirect("web:import_run", run_id=run.pk)
     applied = import_run_apply(scope=request.scope, run=run)  # type: ignore[attr-defined]
     return context.seats_changed(redirect("web:import_run", run_id=applied.pk))

@@ -8,7 +8,7 @@ an operator anyone. Another user's token id answers 404.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
@@ -60,6 +60,10 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
 @signed_in
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     if request.method != "POST":
+        # Back to the list, but only for a token the user may see (issue 18.5: an id of
+        # another tenant's token answers 404 whatever the method).
+        if not selectors.token_list(scope=request.scope).filter(pk=token_id).exists():  # type: ignore[attr-defined]
+            raise Http404(f"No token {token_id}.")
         return redirect("web:tokens")
     token = services.token_revoke(scope=request.scope, pk=token_id)  # type: ignore[attr-defined]
     messages.success(
