@@ -23,4 +23,5 @@ def test_issue_17_15_domain_rules_and_make_run_options_documented() -> None:
     domain = (ROOT / "docs" / "domain.md").read_text()
     assert all(f"R{n}" in domain for n in range(1, 9))
     readme = (ROOT / "README.md").read_text()
-    assert "PORT=" in readme and "HOST=" in readme
+    assert "PORT=" in readme
+    assert "HOST=" in readme

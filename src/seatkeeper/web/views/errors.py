@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
-from seatkeeper.errors import NotFound
+from seatkeeper.errors import NotFound, SeatkeeperError
 from seatkeeper.web.context import scope_for_request
 from seatkeeper.web.nav import shell_for
 
@@ -29,7 +29,7 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
             scope = scope_for_request(request)
             request.scope = scope  # type: ignore[attr-defined]
             request.shell = shell_for(request, scope)  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - a 404 page must never fail itself
+        except SeatkeeperError:  # no role yet: the page without navigation
             pass
     error = NotFound("This page does not exist, or you cannot see it. Check the address.")
     response = TemplateResponse(
