@@ -112,7 +112,10 @@ def _policy(
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                # A query too long to carry through sign-in is dropped (Django refuses a
+                # redirect over 16 KiB): back to this page without it (issue 17 crawl).
+                back = request.get_full_path()
+                return redirect_to_login(back if len(back) < 4000 else request.path)
             try:
                 scope = scope_for_request(request)
             except NotFound as exc:
