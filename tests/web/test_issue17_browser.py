@@ -77,7 +77,8 @@ def test_issue_17_5_404_page_is_styled_with_navigation(browser, live_server, wor
     for width in (1280, 390):
         page = signin(browser, live_server, "a-da", width=width)
         resp = page.goto(f"{live_server.url}/no/such/page/")
-        assert resp is not None and resp.status == 404
+        assert resp is not None
+        assert resp.status == 404
         assert page.locator("h1", has_text="Page not found").is_visible()
         page.get_by_role("navigation", name="District").get_by_role(
             "link", name="Manage License"
@@ -123,7 +124,8 @@ def test_issue_17_13_shortfall_in_totals_and_17_7_focus_after_htmx_swap(
     row.get_by_role("button", name="Save").click()
     page.wait_for_selector("[data-figure=shortfall]")
     text = page.locator("[data-figure=shortfall]").inner_text()
-    assert "1 school short by" in text and "spare elsewhere" in text
+    assert "1 school short by" in text
+    assert "spare elsewhere" in text
     # Focus is not dropped to <body> by the swap.
     assert page.evaluate("document.activeElement !== document.body")
     # Move seats defaults: from a school with spare seats to the overallocated one.
