@@ -6,7 +6,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,6 +18,7 @@ from seatkeeper.orgs.models import District
 from seatkeeper.orgs.services import teachers_may_create_students
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.scoping import get_classroom_for, get_student_for
+from seatkeeper.roster.search import folded_contains
 from seatkeeper.roster.selectors import classroom_students, my_classrooms, students_at_school
 from seatkeeper.web.policies import teacher
 
@@ -43,7 +43,7 @@ def classroom(request: HttpRequest, classroom_id: int) -> HttpResponse:
         ids = {s.pk for s in enrolled}
         found = list(
             students_at_school(scope=scope, school=c.school)
-            .filter(Q(last_name__icontains=q) | Q(first_name__icontains=q))
+            .filter(folded_contains(("last_name", "first_name"), q))  # issue 17.14
             .exclude(pk__in=ids)
             .order_by("last_name", "first_name", "id")[:20]
         )
