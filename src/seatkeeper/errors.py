@@ -96,3 +96,56 @@ def invalid(field_name: str, message: str, value: Any = None) -> InvalidInput:
     return InvalidInput(
         message, problems=[FieldProblem(field=field_name, message=message, value=value)]
     )
+
+
+# Length limits (issue 17.1): the one rule every entry point uses. A text column's limit is its
+# model field's `max_length`; forms print it as `maxlength`, API schemas and the importers check
+# it before writing, and `check_lengths` (run on every save of our models) refuses the rest, on
+# SQLite (which would store past the limit) and PostgreSQL (which would fail with a 500) alike.
+SEARCH_MAX = 200  # search and filter boxes
+
+
+def max_length_of(model: Any, field_name: str) -> int | None:
+    """The `max_length` of one text field of a model (None when it has none)."""
+    return getattr(model._meta.get_field(field_name), "max_length", None)
+
+
+def field_label(model: Any, field_name: str) -> str:
+    return str(model._meta.get_field(field_name).verbose_name).capitalize()
+
+
+def too_long_message(limit: int, value: str) -> str:
+    return f"is too long: {len(value)} characters, at most {limit}"
+
+
+def length_problems(model: Any, values: dict[str, Any]) -> list[FieldProblem]:
+    """A problem for every value longer than its field allows."""
+    out = []
+    for name, value in values.items():
+        limit = max_length_of(model, name)
+        if limit and isinstance(value, str) and len(value) > limit:
+            out.append(
+                FieldProblem(
+                    field=name,
+                    message=f"{field_label(model, name)} {too_long_message(limit, value)}",
+                )
+            )
+    return out
+
+
+def check_lengths(instance: Any) -> None:
+    """Refuse to save a row whose text is longer than its column (InvalidInput, never a 500)."""
+    values = {
+        f.attname: getattr(instance, f.attname, None)
+        for f in instance._meta.concrete_fields
+        if getattr(f, "max_length", None) and f.get_internal_type() in TEXT_TYPES
+    }
+    problems = length_problems(type(instance), values)
+    if problems:
+        raise InvalidInput(
+            problems[0].message if len(problems) == 1 else "Some values are too long",
+            problems=problems,
+        )
+
+
+TEXT_TYPES = frozenset({"CharField", "SlugField", "EmailField", "URLField"})

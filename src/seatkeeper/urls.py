@@ -8,3 +8,5 @@ urlpatterns = [
     path("fix/", include("seatkeeper.web.views.fixes")),  # namespace "fixes"
     path("", include("seatkeeper.web.urls")),
 ]
+
+handler404 = "seatkeeper.web.views.errors.page_not_found"

@@ -38,7 +38,8 @@ def test_web_page_refuses_minting_for_a_teacher_and_offers_only_integration_user
     assert r.status_code == 302
     assert not ApiToken.objects.exists()
     r = da.post("/account/tokens/", {"label": "lms", "user": world_a.users["integration"].pk})
-    assert r.status_code == 200
+    assert r.status_code == 302  # POST/redirect/GET (issue 17.3): the secret shows on the GET
+    assert 'id="new-token-secret"' in da.get("/account/tokens/").content.decode()
     assert ApiToken.objects.get().user == world_a.users["integration"]
 
 

@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from seatkeeper.api import services as api_services
 from seatkeeper.dedup.models import DetectionRun, Merge
 from seatkeeper.fixes.models import FixPlan
 from seatkeeper.orgs.models import Membership, School
 from seatkeeper.roster.models import Classroom, ImportRun, Student, Teacher
+from seatkeeper.web.policies import _page_of_action
 from tests.factories import PASSWORD, DistrictWorld, make_world
 from tests.web.walk import ALL, CASES, pattern_name, web_patterns
 
@@ -238,9 +239,25 @@ def test_issue_18_5_no_web_url_reaches_another_tenant(worlds, role, target) -> N
                 else:
                     r = c.post(url, {**body, "csrfmiddlewaretoken": token})
                 refused = r.status_code in (403, 404) or (
-                    # a POST-only view answers a GET before it looks anything up
-                    method == "GET" and r.status_code == 405
+                    # a POST-only view answers a GET before it looks anything up: 405, or
+                    # (POST/redirect/GET, issue 17.3) a redirect to the page above the action,
+                    # which is itself walked and must refuse or show nothing of the tenant
+                    method == "GET"
+                    and (
+                        r.status_code == 405
+                        or r.status_code == 302
+                        and r["Location"] == _page_of_action(RequestFactory().get(url))
+                    )
                 )
+                if method == "GET" and r.status_code == 302 and refused:
+                    up = c.get(r["Location"])
+                    if up.status_code >= 500:
+                        failures.append(f"GET {url} -> {r['Location']}: {up.status_code}")
+                    elif up.status_code == 200 and leaks:
+                        text = up.content.decode(errors="replace")
+                        failures += [
+                            f"GET {url} -> {r['Location']}: shows {w!r}" for w in leaks if w in text
+                        ]
                 if r.status_code >= 500 and (route, r.status_code) != ("status", 503):
                     failures.append(f"{method} {url} [{name}]: {r.status_code}")
                 elif (

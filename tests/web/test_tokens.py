@@ -80,7 +80,7 @@ def test_empty_state_says_what_to_do(world_a: DistrictWorld, sa) -> None:  # typ
 def test_create_shows_the_secret_once_and_it_works_then_revoke_makes_it_401(
     world_a: DistrictWorld, da
 ) -> None:  # type: ignore[no-untyped-def]
-    r = da.post("/account/tokens/", {"label": "nightly sync"})
+    r = da.post("/account/tokens/", {"label": "nightly sync"}, follow=True)
     assert r.status_code == 200
     html = r.content.decode()
     secret = SECRET.search(html).group(1)  # type: ignore[union-attr]
@@ -121,7 +121,7 @@ def test_district_admin_creates_and_revokes_a_token_for_the_integration_user(
     world_a: DistrictWorld, da
 ) -> None:  # type: ignore[no-untyped-def]
     integ = world_a.users["integration"]
-    r = da.post("/account/tokens/", {"label": "LMS", "user": integ.pk})
+    r = da.post("/account/tokens/", {"label": "LMS", "user": integ.pk}, follow=True)
     secret = SECRET.search(r.content.decode()).group(1)  # type: ignore[union-attr]
     token = ApiToken.objects.get(label="LMS")
     assert token.user == integ
@@ -149,9 +149,17 @@ def test_other_districts_token_is_404_and_unchanged(
     assert sa.post(f"/account/tokens/{da_token.pk}/revoke/").status_code == 404
     # nor create one for a user outside their scope
     assert (
-        da.post("/account/tokens/", {"user": world_b.users["district_admin"].pk}).status_code == 404
+        da.post(
+            "/account/tokens/", {"user": world_b.users["district_admin"].pk}, follow=True
+        ).status_code
+        == 404
     )
-    assert sa.post("/account/tokens/", {"user": world_a.users["integration"].pk}).status_code == 404
+    assert (
+        sa.post(
+            "/account/tokens/", {"user": world_a.users["integration"].pk}, follow=True
+        ).status_code
+        == 404
+    )
 
     b_token.refresh_from_db()
     da_token.refresh_from_db()
@@ -199,7 +207,7 @@ def test_get_on_revoke_changes_nothing_and_forms_carry_csrf(world_a: DistrictWor
     assert html.count("csrfmiddlewaretoken") >= html.count("<form")
     strict = client_for(world_a.users["district_admin"])
     strict.handler.enforce_csrf_checks = True
-    assert strict.post("/account/tokens/", {"label": "no csrf"}).status_code == 403
+    assert strict.post("/account/tokens/", {"label": "no csrf"}, follow=True).status_code == 403
     assert not ApiToken.objects.filter(label="no csrf").exists()
 
 

@@ -377,3 +377,39 @@ def teacher_duplicate_groups(
             )
         )
     return out
+
+
+# The scorer's prior is a whole district's (thousands of accounts, most pairs unrelated). Within
+# one class of a few dozen students, a new account whose name matches, or nearly matches (one
+# typo), is far more likely the same child: the warning asks at this lower score (issue 17.4).
+IN_CLASS_MIN_SCORE = 0.05
+
+
+def likely_duplicates_of_new_student(
+    *,
+    candidates: Iterable[Student],
+    first_name: str,
+    last_name: str,
+    min_score: float | None = None,
+) -> list[tuple[Student, float, tuple[str, ...]]]:
+    """Accounts among `candidates` that a new student of this name most likely duplicates
+    (issue 17.4): the de-dup scorer's score and evidence, best first, at or above the threshold
+    `IN_CLASS_MIN_SCORE` unless told otherwise."""
+    threshold = _threshold(IN_CLASS_MIN_SCORE if min_score is None else min_score)
+    new = matching.Person(id=0, first_name=first_name.strip(), last_name=last_name.strip())
+    out = []
+    for s in candidates:
+        score, evidence = matching.pair_score(
+            new,
+            matching.Person(
+                id=s.pk,
+                first_name=s.first_name,
+                last_name=s.last_name,
+                middle_name=s.middle_name,
+                preferred_first_name=s.preferred_first_name,
+                school_id=s.school_id,
+            ),
+        )
+        if score >= threshold:
+            out.append((s, score, evidence))
+    return sorted(out, key=lambda r: -r[1])

@@ -14,10 +14,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from seatkeeper.errors import FieldProblem, Forbidden, InvalidInput
+from seatkeeper.errors import FieldProblem, Forbidden, InvalidInput, max_length_of, too_long_message
 from seatkeeper.orgs.models import District, RosterSource, School
 from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, district_for, schools_visible
-from seatkeeper.roster.models import Classroom, Enrollment, ImportRun, Teacher
+from seatkeeper.roster.models import Classroom, Enrollment, ImportRun, Student, Teacher
 from seatkeeper.roster.oneroster import archive
 from seatkeeper.roster.oneroster.importer import ProgressFn, apply_import, refuse
 from seatkeeper.roster.oneroster.lock import district_import_lock
@@ -203,18 +203,27 @@ def _validate(
                     "no teacher with this email in the district",
                     row.get("teacher_email"),
                 )
+            values = {
+                "first_name": row.get("first_name"),
+                "last_name": row.get("last_name"),
+                "middle_name": row.get("middle_name"),
+                "grade": row.get("grade"),
+                "student_number": row.get("student_number"),
+                "email": email,
+                "username": row.get("username"),
+            }
+            # issue 17.1: refuse an over-long value with file, line and column; never cut it.
+            for name, value in values.items():
+                limit = max_length_of(Student, name)
+                if limit and len(value) > limit:
+                    err(name, too_long_message(limit, value))
+            classroom_name = row.get("classroom")
+            limit = max_length_of(Classroom, "name")
+            if limit and len(classroom_name) > limit:
+                err("classroom", too_long_message(limit, classroom_name))
             if bad:
                 continue
-            values = {
-                "first_name": row.get("first_name")[:150],
-                "last_name": row.get("last_name")[:150],
-                "middle_name": row.get("middle_name")[:150],
-                "grade": row.get("grade")[:20],
-                "student_number": row.get("student_number")[:100],
-                "email": email[:254],
-                "username": row.get("username")[:150],
-                "school_id": school,
-            }
+            values["school_id"] = school
             if dob is not None:
                 values["date_of_birth"] = dob
             if key in students and students[key] != values:
@@ -227,9 +236,7 @@ def _validate(
                 )
             students.setdefault(key, values)
             if row.get("classroom"):
-                enrollments.append(
-                    (key, school, row.get("classroom")[:200], str(teachers.get(teacher, "")))
-                )
+                enrollments.append((key, school, classroom_name, str(teachers.get(teacher, ""))))
     except ReadError as exc:
         p = exc.problem
         notes.error(

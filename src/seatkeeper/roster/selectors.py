@@ -19,8 +19,18 @@ from seatkeeper.orgs.models import Product, School
 from seatkeeper.orgs.scoping import Scope
 from seatkeeper.roster.models import Classroom, ClassroomStatus, Enrollment, Student, Teacher
 from seatkeeper.roster.scoping import classrooms_visible, students_visible, teachers_visible
+from seatkeeper.roster.search import folded_contains
 from seatkeeper.seats.models import TeacherAccess
 from seatkeeper.seats.selectors import holding_seat, school_seat_model
+
+STUDENT_SEARCH_FIELDS = (
+    "first_name",
+    "last_name",
+    "preferred_first_name",
+    "username",
+    "student_number",
+    "email",
+)
 
 
 def _of_school(school: School) -> Q:
@@ -200,13 +210,8 @@ def student_page(
     qs = students_at_school(scope=scope, school=school, deleted=deleted)
     query = query.strip()
     for term in query.split()[:4]:
-        qs = qs.filter(
-            Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
-            | Q(preferred_first_name__icontains=term)
-            | Q(username__icontains=term)
-            | Q(student_number__icontains=term)
-            | Q(email__icontains=term)
+        qs = qs.filter(  # issue 17.14: "Nunez" finds "Núñez"
+            folded_contains(STUDENT_SEARCH_FIELDS, term)
         )
     qs = qs.order_by(*STUDENT_SORTS[sort])
     paginator = Paginator(qs, per_page)

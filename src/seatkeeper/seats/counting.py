@@ -87,6 +87,36 @@ class DistrictUsage:
     def overallocated_schools(self) -> list[SchoolUsage]:
         return [s for s in self.schools if s.overallocated]
 
+    @property
+    def capacity(self) -> int:
+        """Seats the schools may use between them (allocations plus school-owned purchases)."""
+        return sum(s.capacity for s in self.schools)
+
+    @property
+    def remaining(self) -> int:
+        """Capacity minus used across the schools (net: spare seats offset shortfalls)."""
+        return sum(s.remaining for s in self.schools)
+
+    @property
+    def short_by(self) -> int:
+        """Seats the overallocated schools lack between them (issue 17.13)."""
+        return sum(-s.remaining for s in self.schools if s.remaining < 0)
+
+    @property
+    def spare(self) -> int:
+        """Seats left unused at the schools that are not over (issue 17.13)."""
+        return sum(s.remaining for s in self.schools if s.remaining > 0)
+
+    @property
+    def move_defaults(self) -> tuple[int | None, int | None]:
+        """(from, to) school ids a seat move most likely wants: the school with the most spare
+        seats to the most overallocated one (issue 17.6); None where there is no such school."""
+        spare = max(
+            (s for s in self.schools if s.remaining > 0), key=lambda s: s.remaining, default=None
+        )
+        over = min(self.overallocated_schools, key=lambda s: s.remaining, default=None)
+        return (spare.id if spare else None, over.id if over else None)
+
     def contract(self) -> dict[str, Any]:
         """Exactly the `usage --json` / `GET .../usage` contract keys (README), in order."""
         return {

@@ -268,7 +268,9 @@ def allocation_move(
     if not isinstance(seats, int) or seats <= 0:
         raise invalid("seats", "must be a whole number, 1 or more", seats)
     if from_school.pk == to_school.pk:
-        raise invalid("to_school", "must differ from from_school", to_school.pk)
+        raise invalid(
+            "to_school", "Seats must move to a different school than they come from", to_school.pk
+        )
     if product.district_id != from_school.district_id:
         raise invalid("product", "not a product of this district", product.code)
     d = from_school.district_id

@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from seatkeeper.errors import Forbidden, NotFound, SeatkeeperError
+from seatkeeper.errors import Forbidden, InvalidInput, NotFound, SeatkeeperError
 from seatkeeper.orgs.models import Role
 from seatkeeper.web.context import scope_for_request
 from seatkeeper.web.nav import shell_for
@@ -44,6 +44,51 @@ def back_url(request: HttpRequest, default: str | None = None) -> str:
     return default or request.get_full_path()
 
 
+def problem_texts(exc: SeatkeeperError) -> list[str]:
+    """The field problems of an error as a person reads them (issue 17.6): never an internal
+    field name, never the summary again; where it happened (file, line, column) when known."""
+    out: list[str] = []
+    for p in exc.problems:
+        where = ", ".join(
+            part
+            for part in (
+                p.file or "",
+                f"line {p.line}" if p.line is not None else "",
+                f"column {p.column}" if p.column else "",
+            )
+            if part
+        )
+        text = f"{where}: {p.message}" if where else p.message
+        if text != exc.message and text not in out:
+            out.append(text)
+    return out
+
+
+def refuse_nul_bytes(request: HttpRequest) -> None:
+    """A NUL character cannot be stored (PostgreSQL refuses it with an error): any field that
+    holds one is refused before the view runs, with a clear message (issue 17 crawl)."""
+    for data in (request.GET, *([request.POST] if request.method == "POST" else [])):
+        for key, values in data.lists():
+            if any("\x00" in v for v in values) or "\x00" in key:
+                raise InvalidInput("A field holds a NUL character, which cannot be stored.")
+
+
+def _page_of_action(request: HttpRequest) -> str:
+    """The nearest page above an action URL that a GET may open (its path, shortened)."""
+    from django.urls import Resolver404, resolve
+
+    parts = request.path.rstrip("/").split("/")
+    while len(parts) > 1:
+        parts.pop()
+        candidate = "/".join(parts) + "/"
+        try:
+            resolve(candidate)
+        except Resolver404:
+            continue
+        return candidate  # a POST-only parent answers the same way, one level further up
+    return "/"
+
+
 def error_response(request: HttpRequest, exc: SeatkeeperError) -> HttpResponse:
     if isinstance(exc, NotFound):
         raise Http404(exc.message)
@@ -52,8 +97,8 @@ def error_response(request: HttpRequest, exc: SeatkeeperError) -> HttpResponse:
             request, "web/error.html", {"title": exc.title, "error": exc}, status=exc.status
         )
     messages.error(request, exc.message)
-    for problem in exc.problems:
-        messages.error(request, f"{problem.field}: {problem.message}")
+    for text in problem_texts(exc):
+        messages.error(request, text)
     if getattr(request, "htmx", False):
         response = HttpResponse(status=204)
         response["HX-Redirect"] = back_url(request)
@@ -76,7 +121,10 @@ def _policy(
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                # A query too long to carry through sign-in is dropped (Django refuses a
+                # redirect over 16 KiB): back to this page without it (issue 17 crawl).
+                back = request.get_full_path()
+                return redirect_to_login(back if len(back) < 4000 else request.path)
             try:
                 scope = scope_for_request(request)
             except NotFound as exc:
@@ -106,11 +154,16 @@ def _policy(
                     status=403,
                 )
             try:
+                refuse_nul_bytes(request)
                 response = view(request, *args, **kwargs)
                 if isinstance(response, TemplateResponse):
                     response.render()
             except SeatkeeperError as exc:
                 response = error_response(request, exc)
+            if request.method == "GET" and response.status_code == 405:
+                # POST/redirect/GET (issue 17.3): reloading or bookmarking an action's URL
+                # never shows a bare 405; it goes back to the page the action belongs to.
+                response = HttpResponseRedirect(_page_of_action(request))
             # Pages behind sign-in show student data: no browser or proxy may keep a copy
             # (the back button after sign-out, a shared classroom computer; issue 19).
             add_never_cache_headers(response)

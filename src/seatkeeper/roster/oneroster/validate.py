@@ -32,6 +32,9 @@ from typing import Any
 
 from django.db import connection
 
+from seatkeeper.errors import max_length_of, too_long_message
+from seatkeeper.orgs.models import School
+from seatkeeper.roster.models import Classroom, Course, Student, Term
 from seatkeeper.roster.oneroster import ids
 from seatkeeper.roster.oneroster.notes import Notes
 from seatkeeper.roster.oneroster.reader import (
@@ -109,6 +112,34 @@ SMALL_COLUMNS = {
         "courseCode",
         "orgSourcedId",
     ],
+}
+
+# issue 17.1: the columns whose values land in a text column of ours: refused (with file, line and
+# column) when longer than the column holds, never cut. Staged: table column -> (header, model,
+# field); small files read in Python: header -> (model, field).
+LIMITS: dict[str, dict[str, tuple[str, Any, str]]] = {
+    "users.csv": {
+        "given": ("givenName", Student, "first_name"),
+        "family": ("familyName", Student, "last_name"),
+        "middle": ("middleName", Student, "middle_name"),
+        "preferred": ("preferredGivenName", Student, "preferred_first_name"),
+        "email": ("email", Student, "email"),
+        "username": ("username", Student, "username"),
+        "identifier": ("identifier", Student, "student_number"),
+    },
+    "classes.csv": {
+        "title": ("title", Classroom, "name"),
+        "class_code": ("classCode", Classroom, "course_code"),
+    },
+}
+SMALL_LIMITS: dict[str, dict[str, tuple[Any, str]]] = {
+    "orgs.csv": {"name": (School, "name")},
+    "academicsessions.csv": {
+        "title": (Term, "name"),
+        "type": (Term, "type"),
+        "schoolYear": (Term, "school_year"),
+    },
+    "courses.csv": {"title": (Course, "title"), "courseCode": (Course, "course_code")},
 }
 
 # The staged files: table column -> the header names it may have (first found wins).
@@ -453,6 +484,7 @@ class Checker:
             refuse=False,
         )
         self.refuse(f"length(sid) > {SID_MAX}", [], reject=False)
+        self.lengths()
         groups = (
             f"(SELECT sid, min(n) AS first FROM {t} WHERE sid <> '' AND {self.usable} "
             "GROUP BY sid HAVING count(*) > 1) g"
@@ -477,6 +509,25 @@ class Checker:
             )
         self.status()
         self.last_modified()
+
+    def lengths(self) -> None:
+        """issue 17.1: a value longer than its column is refused with file, line and column."""
+        for column, (header, model, name) in LIMITS.get(self.st.name, {}).items():
+            limit = max_length_of(model, name)
+            where = f"length({column}) > {limit}"
+            rows = q(
+                f"SELECT line, length({column}) FROM {self.t} "
+                f"WHERE {self.usable} AND ({where}) ORDER BY n"
+            )
+            for line, n in rows:
+                self.ds.notes.error(
+                    f"is too long: {n} characters, at most {limit}",
+                    file=self.st.file,
+                    line=line,
+                    column=header,
+                )
+            if rows:
+                self.refuse(where, [])
 
     def status(self) -> None:
         bad = sorted(set(self.bad_values("status", lambda v: v.lower() in STATUSES)))
@@ -771,6 +822,22 @@ class _FileCheck:
     def reject(self, sid: str) -> None:
         self.ds.rejected.add(sid)
 
+    def too_long(self, row: Row, sid: str) -> bool:
+        """issue 17.1: True (errors noted, sourcedId rejected) when a value is longer than the
+        column it lands in; the row is refused, never cut."""
+        found = False
+        for header, (model, name) in SMALL_LIMITS.get(self.name.lower(), {}).items():
+            value = row.get(header)
+            limit = max_length_of(model, name)
+            if limit and len(value) > limit:
+                found = True
+                self.ds.notes.error(
+                    too_long_message(limit, value), file=self.file, line=row.line, column=header
+                )
+        if found:
+            self.reject(sid)
+        return found
+
     def start(self, row: Row) -> tuple[str, bool] | None:
         """sourcedId and whether the row deletes; None (error noted) when the row is unusable."""
         notes = self.ds.notes
@@ -868,6 +935,8 @@ def _orgs(ds: Dataset) -> dict[str, Org]:
             continue
         sid, deleted = started
         typ = row.get("type").lower()
+        if fc.too_long(row, sid):
+            continue
         if not deleted and not row.get("name"):
             ds.notes.error("name is empty", file=fc.file, line=row.line, column="name", value=sid)
             fc.reject(sid)
@@ -886,6 +955,8 @@ def _sessions(ds: Dataset, known: Known) -> None:
         if started is None:
             continue
         sid, deleted = started
+        if fc.too_long(row, sid):
+            continue
         ok1, start = fc.date(row, "startDate", required=not deleted)
         ok2, end = fc.date(row, "endDate", required=not deleted)
         if not (ok1 and ok2):
@@ -919,8 +990,8 @@ def _sessions(ds: Dataset, known: Known) -> None:
             start or dt.date.min,
             end or dt.date.min,
             deleted,
-            type=typ[:40],
-            school_year=row.get("schoolYear")[:20],
+            type=typ,
+            school_year=row.get("schoolYear"),
         )
     missing_parents = 0
     for sid, parent in parents.items():
@@ -949,6 +1020,8 @@ def _courses(ds: Dataset, raw_orgs: dict[str, Org], known: Known) -> None:
         if started is None:
             continue
         sid, deleted = started
+        if fc.too_long(row, sid):
+            continue
         if not deleted and not row.get("title"):
             ds.notes.error("title is empty", file=fc.file, line=row.line, column="title", value=sid)
             fc.reject(sid)
@@ -959,8 +1032,8 @@ def _courses(ds: Dataset, raw_orgs: dict[str, Org], known: Known) -> None:
         year = row.get("schoolYearSourcedId")
         ds.courses[sid] = CourseRow(
             sid,
-            row.get("title")[:200],
-            row.get("courseCode")[:100],
+            row.get("title"),
+            row.get("courseCode"),
             org,
             year if year in ds.sessions or year in known.terms else "",
             deleted,

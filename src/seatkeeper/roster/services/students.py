@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record, snapshot
-from seatkeeper.errors import Conflict, Forbidden, ProblemCollector
+from seatkeeper.errors import Conflict, Forbidden, ProblemCollector, length_problems
 from seatkeeper.orgs.models import District, Role, RosterSource, School
 from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, require_school_admin
 from seatkeeper.orgs.services import teachers_may_create_students
@@ -55,6 +55,8 @@ def _validate(values: dict[str, Any]) -> None:
         problems.add("date_of_birth", "must be a date (YYYY-MM-DD)", value=str(dob))
     elif dob is not None and dob > timezone.localdate():
         problems.add("date_of_birth", "is in the future", value=dob.isoformat())
+    for p in length_problems(Student, values):  # issue 17.1: the columns' limits, one rule
+        problems.add(p.field, p.message)
     problems.raise_if_any("Student not saved")
 
 

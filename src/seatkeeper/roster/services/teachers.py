@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record, snapshot
-from seatkeeper.errors import Conflict, ProblemCollector, invalid
+from seatkeeper.errors import Conflict, ProblemCollector, invalid, length_problems
 from seatkeeper.orgs import services as orgs
 from seatkeeper.orgs.models import District, Product, Role, RosterSource, School
 from seatkeeper.orgs.scoping import Scope, get_district_for, get_school_for, require_school_admin
@@ -27,6 +27,9 @@ def _validate(first_name: str, last_name: str, email: str) -> None:
         problems.add("last_name", "a teacher needs a name")
     if email and "@" not in email:
         problems.add("email", "is not an email address", value=email)
+    limits = {"first_name": first_name, "last_name": last_name, "email": email}
+    for p in length_problems(Teacher, limits):  # issue 17.1: the columns' limits, one rule
+        problems.add(p.field, p.message)
     problems.raise_if_any("Teacher not saved")
 
 

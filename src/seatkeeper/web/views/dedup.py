@@ -129,7 +129,10 @@ def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
 def merge(request: HttpRequest) -> HttpResponse:
     scope = request.scope  # type: ignore[attr-defined]
     kind = _kind(request)
-    keeper_id = int(request.POST.get("keeper", "0") or 0)
+    raw_keeper = str(request.POST.get("keeper", "") or "0").strip()
+    if not raw_keeper.isdigit():
+        raise InvalidInput("Choose which account to keep.")
+    keeper_id = int(raw_keeper)
     others = [i for i in _ids(request, "ids") if i != keeper_id]
     if kind == "students":
         result = services.students_merge(

@@ -43,8 +43,8 @@ def _page_context(request: HttpRequest) -> dict[str, object]:
         "usage": usage,
         "purchases": terms,
         "fix_url": context.url_or_none("fixes:plan"),
-        "total_capacity": sum(s.capacity for s in usage.schools),
-        "total_remaining": sum(s.remaining for s in usage.schools),
+        "move_from": usage.move_defaults[0],
+        "move_to": usage.move_defaults[1],
     }
 
 

@@ -129,16 +129,18 @@ def _steps(request: HttpRequest) -> list[int]:
     try:
         return [int(v) for v in request.POST.getlist("steps")]
     except ValueError:
-        raise InvalidInput("steps: not a step number") from None
+        raise InvalidInput("A ticked step is not one of this plan's steps.") from None
 
 
 def _detail_context(fix: FixPlan, body: dict[str, Any], chosen: list[int]) -> dict[str, Any]:
     freed = dict(
         zip(body.get("chosen", chosen), (s["seats_freed"] for s in body["steps"]), strict=False)
     )
+    names = {s.get("id"): s.get("name") for s in body["schools"]}
     rows = [
         {
             "i": i,
+            "n": i + 1,
             "step": step,
             "label": LABELS.get(step["kind"], step["kind"]),
             "checked": i in chosen,
@@ -150,7 +152,9 @@ def _detail_context(fix: FixPlan, body: dict[str, Any], chosen: list[int]) -> di
         "fix": fix,
         "rows": rows,
         "schools": body["schools"],
-        "unresolved": body["unresolved"],
+        "unresolved": [
+            {**u, "school_name": names.get(u.get("school"), "a school")} for u in body["unresolved"]
+        ],
         "stale": body.get("stale", False),
         "total_freed": sum(v for v in freed.values() if v),
         "draft": fix.status == PlanStatus.DRAFT,
@@ -194,7 +198,8 @@ def apply(request: HttpRequest, plan_id: int) -> HttpResponse:
     freed = sum(s["seats_freed"] for s in body["steps"])
     messages.success(
         request,
-        f"Fix plan {fix.pk} applied: {len(body['steps'])} steps, {freed} seats freed or added. "
+        f"Fix plan {fix.pk} applied: {context.plural(len(body['steps']), 'step')}, "
+        f"{context.plural(freed, 'seat')} freed or added. "
         "Undo puts everything back.",
     )
     return context.seats_changed(redirect("fixes:detail", plan_id=fix.pk))

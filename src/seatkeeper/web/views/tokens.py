@@ -37,11 +37,24 @@ def _page(request: HttpRequest, *, created: tuple | None = None) -> TemplateResp
     )
 
 
+NEW_SECRET_KEY = "web.new_token_secret"  # noqa: S105 - a session key, not a secret
+
+
 @never_cache
 @signed_in
 def tokens_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return _page(request)
+        # POST/redirect/GET (issue 17.3): the new secret waits in the session for this one
+        # page view and is forgotten as it is shown; a reload shows it no more and creates none.
+        created = None
+        pending = request.session.pop(NEW_SECRET_KEY, None)
+        if pending:
+            token = next(
+                (t for t in selectors.token_list(scope=request.scope) if t.pk == pending["id"]),  # type: ignore[attr-defined]
+                None,
+            )
+            created = (token, pending["secret"]) if token is not None else None
+        return _page(request, created=created)
     scope = request.scope  # type: ignore[attr-defined]
     owner_id = request.POST.get("user") or request.user.pk
     owner = get_user_managed_for(scope, owner_id)
@@ -53,8 +66,8 @@ def tokens_page(request: HttpRequest) -> HttpResponse:
         f"Token {token.prefix}… ({token.label or 'no label'}) created for "
         f"{owner.get_username()}. Copy it now: it will not be shown again.",
     )
-    # The secret is only in this response (never stored, never in a redirect or the session).
-    return _page(request, created=(token, secret))
+    request.session[NEW_SECRET_KEY] = {"id": token.pk, "secret": secret}
+    return redirect("web:tokens")
 
 
 @signed_in

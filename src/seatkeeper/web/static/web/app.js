@@ -59,3 +59,102 @@ document.addEventListener("click", function (event) {
     navigator.clipboard.writeText(source.value).then(function () { button.textContent = "Copied"; });
   }
 });
+// issue 17.7: keyboard focus is kept, or moved somewhere sensible, after every htmx swap. Before
+// the swap we remember the focused control; afterwards the same control (by id, or by name in
+// the same form) gets focus back; failing that the message naming what happened, failing that
+// the swapped region itself (never the <body>). The confirmation is scrolled into view.
+(function () {
+  var remembered = null;
+  function describe(el) {
+    if (!el || el === document.body) { return null; }
+    var form = el.form || el.closest("form");
+    return {
+      id: el.id || "",
+      name: el.getAttribute("name") || "",
+      action: form ? (form.getAttribute("hx-post") || form.getAttribute("action") || "") : "",
+      text: (el.textContent || "").trim()
+    };
+  }
+  function find(d) {
+    if (!d) { return null; }
+    if (d.id) {
+      var byId = document.getElementById(d.id);
+      if (byId) { return byId; }
+    }
+    if (d.action) {
+      var forms = document.querySelectorAll("form");
+      for (var i = 0; i < forms.length; i++) {
+        var f = forms[i];
+        if ((f.getAttribute("hx-post") || f.getAttribute("action") || "") !== d.action) { continue; }
+        var c = d.name ? f.querySelector('[name="' + d.name.replace(/"/g, '\\"') + '"]') : null;
+        if (c && c.type !== "hidden") { return c; }
+        var b = f.querySelector("button, [type=submit]");
+        if (b) { return b; }
+      }
+    }
+    return null;
+  }
+  document.addEventListener("htmx:beforeSwap", function () {
+    remembered = describe(document.activeElement);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var active = document.activeElement;
+    var box = document.getElementById("messages");
+    var hasMessage = box && box.querySelector("li");
+    if (hasMessage) { box.scrollIntoView({ block: "nearest" }); }
+    if (active && active !== document.body && document.contains(active)) {
+      return;
+    }
+    var target = find(remembered);
+    if (target) { target.focus({ preventScroll: true }); remembered = null; return; }
+    if (hasMessage) { box.focus({ preventScroll: true }); return; }
+    var region = event.detail && event.detail.target;
+    if (region && document.contains(region)) {
+      if (!region.hasAttribute("tabindex")) { region.setAttribute("tabindex", "-1"); }
+      region.focus({ preventScroll: true });
+    }
+  });
+})();
+
+// issue 17.6: a form keeps what was typed when the server refuses it. On submit its visible
+// values are kept in sessionStorage; when the next page (or htmx swap) shows an error message,
+// the same form (same action, same page) gets them back; otherwise they are forgotten.
+(function () {
+  var KEY = "seatkeeper.form-values";
+  var SKIP = { hidden: 1, password: 1, file: 1, submit: 1, button: 1, checkbox: 1, radio: 1 };
+  function actionOf(f) { return f.getAttribute("hx-post") || f.getAttribute("action") || ""; }
+  document.addEventListener("submit", function (event) {
+    var f = event.target;
+    if (!f || (f.method || "").toLowerCase() !== "post") { return; }
+    var values = [];
+    for (var i = 0; i < f.elements.length; i++) {
+      var el = f.elements[i];
+      if (!el.name || SKIP[el.type] || el.name === "csrfmiddlewaretoken") { continue; }
+      values.push([el.name, el.value]);
+    }
+    try {
+      sessionStorage.setItem(KEY, JSON.stringify({ path: location.pathname, action: actionOf(f), values: values }));
+    } catch (e) { /* storage refused: nothing to restore */ }
+  }, true);
+  function restore() {
+    var raw = null;
+    try { raw = sessionStorage.getItem(KEY); } catch (e) { return; }
+    if (!raw) { return; }
+    var error = document.querySelector("#messages li.error");
+    var saved = JSON.parse(raw);
+    if (!error) { sessionStorage.removeItem(KEY); return; }
+    if (saved.path !== location.pathname) { return; }
+    var forms = document.querySelectorAll("form");
+    for (var i = 0; i < forms.length; i++) {
+      if (actionOf(forms[i]) !== saved.action) { continue; }
+      saved.values.forEach(function (pair) {
+        var el = forms[i].elements.namedItem(pair[0]);
+        if (el && !SKIP[el.type] && el.value !== undefined) { el.value = pair[1]; }
+      });
+      break;
+    }
+    sessionStorage.removeItem(KEY);
+  }
+  document.addEventListener("DOMContentLoaded", restore);
+  document.addEventListener("htmx:afterSettle", restore);
+})();
