@@ -8,7 +8,7 @@ Generates each bomb into a temporary folder (a OneRoster set whose users.csv is 
 then zeros, streamed through the compressor 1 MiB at a time, so the generator stays small),
 then, each in a fresh process so its peak RSS is its own:
 
-- reader: `reader.open_source` on the zip (what the worker, the CLI and the API-free task all
+- reader: `reader.open_source` on the zip (what the background task and `seatkeeper import` both
   call), expecting the refusal;
 - web: a district admin posts the zip on the Import page with Django's test Client (an SQLite
   database in the temp folder, tasks run by the immediate backend, so the answer includes the

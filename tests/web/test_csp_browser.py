@@ -123,3 +123,24 @@ def test_issue_18_4_the_listener_sees_a_violation(browser, live_server, world) -
     assert any("script-src" in v for v in found), found
     assert page.evaluate("typeof window.x") == "undefined"
     page.close()
+
+
+def test_issue_18_1_the_browser_refuses_a_file_over_the_upload_limit(  # type: ignore[no-untyped-def]
+    browser, live_server, world, settings
+) -> None:
+    """The Import page says the limit and refuses a larger file before sending it (the server
+    cuts such an upload off anyway: tests/roster/oneroster/test_limits.py)."""
+    settings.SEATKEEPER_IMPORT_MAX_UPLOAD_BYTES = 1024
+    page = signin(browser, live_server, world.users["district_admin"].username)
+    console = listen(page)
+    assert visit(page, live_server.url, "/district/imports/", console) == []
+    assert "Up to 1,024 bytes." in page.inner_text("#file-limit")
+    page.set_input_files(
+        "#file", files=[{"name": "big.zip", "mimeType": "application/zip", "buffer": b"x" * 4096}]
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+    message = page.eval_on_selector("#file", "el => el.validationMessage")
+    assert message == "The file is larger than the upload limit of 1,024 bytes."
+    assert page.url.endswith("/district/imports/")
+    assert ImportRun.objects.filter(file_name="big.zip").count() == 0
+    page.close()

@@ -14,6 +14,7 @@ from seatkeeper.jobs.selectors import worker_status
 from seatkeeper.orgs.models import District, RosterSource
 from seatkeeper.roster.csv_upload import TEMPLATE
 from seatkeeper.roster.models import ImportStatus
+from seatkeeper.roster.oneroster import archive
 from seatkeeper.roster.oneroster.runs import (
     get_import_run_for,
     import_run_apply,
@@ -47,10 +48,18 @@ def _upload(request: HttpRequest, kind: str) -> HttpResponse:
 def _page(request: HttpRequest, template: str, **ctx: object) -> TemplateResponse:
     scope = request.scope  # type: ignore[attr-defined]
     runs = import_runs_visible(scope).select_related("actor")[:30]
+    limits = archive.Limits.current()
     return TemplateResponse(
         request,
         template,
-        {"runs": runs, "page_title": "Import", "template_header": TEMPLATE.splitlines()[0], **ctx},
+        {
+            "runs": runs,
+            "page_title": "Import",
+            "template_header": TEMPLATE.splitlines()[0],
+            "max_upload_bytes": limits.upload_bytes,
+            "max_upload_text": archive.size_text(limits.upload_bytes),
+            **ctx,
+        },
     )
 
 

@@ -158,3 +158,14 @@ document.addEventListener("click", function (event) {
   document.addEventListener("DOMContentLoaded", restore);
   document.addEventListener("htmx:afterSettle", restore);
 })();
+
+// <input type="file" data-max-bytes="N" data-max-message="...">: refuse a file over the upload
+// limit before sending it (the server cuts such an upload off anyway, issue 18.1).
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-max-bytes")) { return; }
+  var max = Number(input.getAttribute("data-max-bytes"));
+  var big = Array.prototype.some.call(input.files || [], function (f) { return f.size > max; });
+  input.setCustomValidity(big ? input.getAttribute("data-max-message") : "");
+  if (big) { input.reportValidity(); }
+});
