@@ -203,3 +203,30 @@ def test_issue_17_1_form_fields_carry_the_column_limit(browser, live_server, wor
     assert len(page.get_by_label("Last name").input_value()) == 150  # the browser stops at 150
     shot(page, "issue17-maxlength-390")
     page.close()
+
+
+def test_issue_17_7_audit_details_visible_on_mobile_and_confirmation_in_view_when_scrolled(
+    browser, live_server, world
+) -> None:  # type: ignore[no-untyped-def]
+    page = signin(browser, live_server, "a-da", width=390)
+    page.goto(f"{live_server.url}/district/audit/")
+    details = page.locator("td.audit-details").filter(has_text=":").first
+    assert details.is_visible()
+    box = details.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    shot(page, "issue17-audit-390")
+    # The confirmation of an htmx action at the bottom of a scrolled page is in view.
+    page.goto(f"{live_server.url}/district/")
+    page.get_by_label("Seats", exact=True).fill("1")
+    page.get_by_role("button", name="Move seats").scroll_into_view_if_needed()
+    page.get_by_role("button", name="Move seats").click()
+    page.wait_for_selector("#messages li")
+    page.wait_for_timeout(200)
+    top = page.evaluate("document.querySelector('#messages').getBoundingClientRect().top")
+    assert page.evaluate("window.scrollY") > 0
+    assert 0 <= top < 900
+    assert page.evaluate("document.activeElement !== document.body")
+    shot(page, "issue17-confirmation-in-view-390")
+    page.close()
