@@ -181,3 +181,23 @@ def test_issue_17_13_district_totals_row_shows_the_shortfall_and_the_spare(world
     assert to == over[0].id
     assert frm != to
     assert html.count(" selected>") == 2 or html.count(" selected") >= 2
+
+
+@pytest.mark.django_db
+def test_issue_17_6_fix_plan_page_names_schools_and_numbers_steps_from_one(world_a) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.fixes import services as fixes
+    from seatkeeper.seats import services as lic
+
+    scope = world_a.scope("district_admin")
+    school = world_a.schools[0]
+    lic.allocation_set(scope=scope, school=school, product=world_a.product, seats=0)
+    fix = fixes.plan_create(scope=scope, district=world_a.district)
+    html = client_for(world_a.users["district_admin"]).get(f"/fix/{fix.pk}/").content.decode()
+    assert "(school " not in html
+    assert "Include step 0" not in html
+    assert fix.plan["steps"]
+    assert "Include step 1: " in html
+    for u in fix.plan.get("unresolved", []):
+        assert f"at {school.name}" in html or u["school"] != school.pk
+    assert " 1 steps" not in html
+    assert " 1 seats " not in html

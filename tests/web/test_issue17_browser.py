@@ -59,16 +59,29 @@ def _pages(world) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
 def test_issue_17_7_no_page_overflows_at_390_px_with_a_long_unbroken_name(
     browser, live_server, world
 ) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.test_crawl import _fill, _ids, _patterns
+
+    # Every page of the URL resolver (real ids), plus the hand-picked list, as every role.
+    routes = [_fill(r, _ids(world)) for r, _ in _patterns() if not r.startswith("signout")]
     wide: list[str] = []
+    visited = 0
     for user, urls in _pages(world).items():
         page = signin(browser, live_server, user, width=390)
-        for url in urls:
-            page.goto(f"{live_server.url}{url}")
+        for url in dict.fromkeys([*urls, *routes]):
+            try:
+                resp = page.goto(f"{live_server.url}{url}")
+            except Exception:  # noqa: BLE001, S112 - a download (CSV) is not a page
+                continue
             page.wait_for_load_state()
+            ctype = (resp.headers.get("content-type", "") if resp else "") or ""
+            if resp is None or "text/html" not in ctype:
+                continue  # CSV, JSON, health checks
+            visited += 1
             if not no_horizontal_overflow(page):
                 width = page.evaluate("document.documentElement.scrollWidth")
                 wide.append(f"{user} {url}: {width} px")
         page.close()
+    assert visited > 30
     assert wide == []
 
 
@@ -137,3 +150,83 @@ def test_issue_17_13_shortfall_in_totals_and_17_7_focus_after_htmx_swap(
     assert no_horizontal_overflow(small)
     shot(small, "issue17-shortfall-390")
     small.close()
+
+
+def test_issue_17_3_token_secret_shown_once_and_reload_creates_nothing(
+    browser, live_server, world
+) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.api.models import ApiToken
+
+    for width in (1280, 390):
+        page = signin(browser, live_server, "a-da", width=width)
+        page.goto(f"{live_server.url}/account/tokens/")
+        page.locator("#token-label").fill(f"nightly {width}")
+        page.locator("form", has=page.locator("#token-label")).locator(
+            "button[type=submit]"
+        ).click()
+        page.wait_for_selector("#new-token-secret")
+        shot(page, f"issue17-token-secret-{width}")
+        page.reload()
+        page.wait_for_load_state()
+        assert page.locator("#new-token-secret").count() == 0
+        assert ApiToken.objects.filter(label=f"nightly {width}").count() == 1
+        assert no_horizontal_overflow(page)
+        page.close()
+
+
+def test_issue_17_6_move_seats_error_is_plain_and_the_form_keeps_its_values(
+    browser, live_server, world
+) -> None:  # type: ignore[no-untyped-def]
+    for width in (1280, 390):
+        page = signin(browser, live_server, "a-da", width=width)
+        school2 = str(world.schools[1].pk)
+        page.get_by_label("From").select_option(value=school2)
+        page.get_by_label("To").select_option(value=school2)
+        page.get_by_label("Seats", exact=True).fill("7")
+        page.get_by_role("button", name="Move seats").click()
+        page.wait_for_selector("#messages li.error")
+        text = page.locator("#messages").inner_text()
+        assert "different school" in text
+        assert "from_school" not in text
+        assert "to_school" not in text
+        page.wait_for_function("document.querySelector('#move-seats').value === '7'")
+        assert page.get_by_label("From").input_value() == school2
+        assert page.locator("#messages").is_visible()
+        shot(page, f"issue17-move-error-{width}")
+        page.close()
+
+
+def test_issue_17_1_form_fields_carry_the_column_limit(browser, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    page = signin(browser, live_server, "a-t", width=390)
+    page.goto(f"{live_server.url}/teach/classrooms/{world.classrooms[0].pk}/")
+    page.get_by_label("Last name").fill("N" * 400)
+    assert len(page.get_by_label("Last name").input_value()) == 150  # the browser stops at 150
+    shot(page, "issue17-maxlength-390")
+    page.close()
+
+
+def test_issue_17_7_audit_details_visible_on_mobile_and_confirmation_in_view_when_scrolled(
+    browser, live_server, world
+) -> None:  # type: ignore[no-untyped-def]
+    page = signin(browser, live_server, "a-da", width=390)
+    page.goto(f"{live_server.url}/district/audit/")
+    details = page.locator("td.audit-details").filter(has_text=":").first
+    assert details.is_visible()
+    box = details.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    shot(page, "issue17-audit-390")
+    # The confirmation of an htmx action at the bottom of a scrolled page is in view.
+    page.goto(f"{live_server.url}/district/")
+    page.get_by_label("Seats", exact=True).fill("1")
+    page.get_by_role("button", name="Move seats").scroll_into_view_if_needed()
+    page.get_by_role("button", name="Move seats").click()
+    page.wait_for_selector("#messages li")
+    page.wait_for_timeout(200)
+    top = page.evaluate("document.querySelector('#messages').getBoundingClientRect().top")
+    assert page.evaluate("window.scrollY") > 0
+    assert 0 <= top < 900
+    assert page.evaluate("document.activeElement !== document.body")
+    shot(page, "issue17-confirmation-in-view-390")
+    page.close()

@@ -67,7 +67,8 @@ def problem_texts(exc: SeatkeeperError) -> list[str]:
 def refuse_nul_bytes(request: HttpRequest) -> None:
     """A NUL character cannot be stored (PostgreSQL refuses it with an error): any field that
     holds one is refused before the view runs, with a clear message (issue 17 crawl)."""
-    for data in (request.GET, *([request.POST] if request.method == "POST" else [])):
+    sources = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+    for data in sources:
         for key, values in data.lists():
             if any("\x00" in v for v in values) or "\x00" in key:
                 raise InvalidInput("A field holds a NUL character, which cannot be stored.")
