@@ -16,11 +16,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from seatkeeper.orgs.models import Product, School
-from seatkeeper.orgs.scoping import Scope
+from seatkeeper.orgs.scoping import Scope, schools_visible
 from seatkeeper.roster.models import Classroom, ClassroomStatus, Enrollment, Student, Teacher
 from seatkeeper.roster.scoping import classrooms_visible, students_visible, teachers_visible
 from seatkeeper.seats.models import TeacherAccess
-from seatkeeper.seats.selectors import holding_seat, school_seat_model
+from seatkeeper.seats.selectors import holding_seat, school_seat_model, seats_of_students
 
 
 def _of_school(school: School) -> Q:
@@ -294,3 +294,105 @@ def student_classrooms_at(*, scope: Scope, student: Student, school: School) -> 
         .order_by("name", "id")
         .distinct()
     )
+
+
+# --- issue 17.8: a student's page and a classroom's roster (school admins) ------------------
+
+
+@dataclass(frozen=True)
+class StudentSeat:
+    school: School
+    product: Product
+
+
+@dataclass(frozen=True)
+class StudentProfile:
+    """One student as the scope sees them: their classrooms, schools and seats (the ledger)."""
+
+    student: Student
+    classrooms: list[Classroom]
+    schools: list[School]
+    seats: list[StudentSeat]
+
+
+def student_profile(*, scope: Scope, student: Student) -> StudentProfile:
+    """The student's classrooms, schools and seats, limited to the scope's schools.
+
+    Seats are the ledger's rows (`seats.selectors.seats_of_students`), never a count here.
+    """
+    classrooms = list(
+        Classroom.objects.filter(
+            classrooms_visible(scope),
+            district_id=student.district_id,
+            enrollments__student=student,
+        )
+        .select_related("school", "term", "primary_teacher")
+        .order_by("school__name", "name", "id")
+        .distinct()
+    )
+    visible = {
+        s.pk: s
+        for s in School.objects.filter(
+            schools_visible(scope), district_id=student.district_id, deleted_at__isnull=True
+        )
+    }
+    school_ids = {c.school_id for c in classrooms}
+    if student.school_id:
+        school_ids.add(student.school_id)
+    schools = sorted((visible[i] for i in school_ids if i in visible), key=lambda s: s.name)
+    held = seats_of_students(district_id=student.district_id, student_ids=[student.pk]).get(
+        student.pk, set()
+    )
+    products = {
+        p.pk: p
+        for p in Product.objects.filter(
+            district_id=student.district_id, pk__in={p for _, p in held}
+        )
+    }
+    seats = sorted(
+        (
+            StudentSeat(school=visible[s], product=products[p])
+            for s, p in held
+            if s in visible and p in products
+        ),
+        key=lambda x: (x.school.name, x.product.name),
+    )
+    return StudentProfile(student=student, classrooms=classrooms, schools=schools, seats=seats)
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    student: Student
+    seat_held: bool
+
+
+def classroom_roster(*, scope: Scope, classroom: Classroom, product: Product) -> list[RosterRow]:
+    """The students of a classroom with whether each holds a seat at its school (the ledger)."""
+    students = list(classroom_students(scope=scope, classroom=classroom))
+    holding = holding_seat(
+        district_id=classroom.district_id,
+        school_id=classroom.school_id,
+        product_id=product.pk,
+        student_ids=[s.pk for s in students],
+    )
+    return [RosterRow(student=s, seat_held=s.pk in holding) for s in students]
+
+
+def roster_candidates(
+    *, scope: Scope, classroom: Classroom, query: str, limit: int = 20
+) -> list[Student]:
+    """Students of the classroom's school matching `query`, not enrolled in it yet."""
+    query = query.strip()
+    if not query:
+        return []
+    qs = students_at_school(scope=scope, school=classroom.school).exclude(
+        enrollments__classroom=classroom
+    )
+    for term in query.split()[:4]:
+        qs = qs.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(username__icontains=term)
+            | Q(student_number__icontains=term)
+        )
+    return list(qs.order_by("last_name", "first_name", "id")[:limit])

@@ -9,6 +9,7 @@ from seatkeeper.web.views import (
     district,
     home,
     imports,
+    roster_admin,
     school,
     settings,
     students,
@@ -64,6 +65,26 @@ urlpatterns = [
         name="classrooms_bulk",
     ),
     path("schools/<int:school_id>/students/", students.students, name="students"),
+    # issue 17.8: school admins' roster work
+    path("schools/<int:school_id>/students/add/", roster_admin.student_add, name="student_add"),
+    path(
+        "schools/<int:school_id>/students/<int:student_id>/",
+        roster_admin.student_detail,
+        name="student_detail",
+    ),
+    path(
+        "schools/<int:school_id>/classrooms/add/", roster_admin.classroom_add, name="classroom_add"
+    ),
+    path(
+        "schools/<int:school_id>/classrooms/<int:classroom_id>/",
+        roster_admin.classroom_roster_page,
+        name="classroom_roster",
+    ),
+    path(
+        "schools/<int:school_id>/classrooms/<int:classroom_id>/<str:op>/",
+        roster_admin.classroom_roster_action,
+        name="classroom_roster_action",
+    ),
     path(
         "schools/<int:school_id>/students/<int:student_id>/<str:op>/",
         students.student_action,

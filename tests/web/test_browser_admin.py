@@ -1,0 +1,70 @@
+"""Browser tests for issue 17.8-12 (the admin's everyday work), Playwright driving Debian's
+chromium against the live server; screenshots at 1280 and 390 px in artifacts/web/."""
+
+from __future__ import annotations
+
+import pytest
+
+from seatkeeper.roster.models import Classroom, Enrollment, Student
+from tests.factories import make_world
+from tests.web.browser import MARKS, no_horizontal_overflow, shot, signin
+
+pytestmark = MARKS
+
+
+@pytest.fixture
+def world(transactional_db: None):  # type: ignore[no-untyped-def]
+    return make_world("a")
+
+
+def _both_widths(browser, live_server, username: str, path: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    for width in (1280, 390):
+        page = signin(browser, live_server, username, width=width)
+        page.goto(f"{live_server.url}{path}")
+        assert no_horizontal_overflow(page), f"{path} overflows at {width} px"
+        shot(page, f"{name}-{width}")
+        page.close()
+
+
+def test_issue_17_8_school_admin_adds_student_classroom_and_roster(
+    browser, live_server, world
+) -> None:  # type: ignore[no-untyped-def]
+    school = world.schools[0]
+    page = signin(browser, live_server, "a-sa")
+    # Create a classroom from the Classrooms page.
+    page.goto(f"{live_server.url}/schools/{school.pk}/classrooms/")
+    page.get_by_role("link", name="Create a classroom").click()
+    page.get_by_label("Name").fill("Robotics Club")
+    page.get_by_label("Teacher").select_option(label=str(world.teachers[0]))
+    page.get_by_role("button", name="Create classroom").click()
+    page.wait_for_selector("text=Classroom Robotics Club created")
+    classroom = Classroom.objects.get(name="Robotics Club")
+    # Add an existing student to its roster.
+    page.get_by_label(f"Find a student of {school.name}").fill("Student1")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_role("button", name=f"Add {world.students[0]}").click()
+    page.wait_for_selector(f"text={world.students[0]} enrolled in Robotics Club.")
+    assert Enrollment.objects.filter(student=world.students[0], classroom=classroom).exists()
+    # Add a new student straight into the classroom.
+    page.get_by_role("link", name="Add a new student to this classroom").click()
+    page.get_by_label("First name").fill("Ana")
+    page.get_by_label("Last name").fill("Lima")
+    assert page.get_by_label("Enroll in classroom").input_value() == str(classroom.pk)
+    page.get_by_role("button", name="Add student").click()
+    page.wait_for_selector("text=added to A School 1 and enrolled in Robotics Club")
+    student = Student.objects.get(last_name="Lima")
+    assert page.locator("#student-seats").inner_text().count("Holds a seat") == 1
+    shot(page, "issue17-8-student-page-1280")
+    # Remove them from the roster again (confirm dialog accepted by signin()).
+    page.goto(f"{live_server.url}/schools/{school.pk}/classrooms/{classroom.pk}/")
+    page.get_by_role("button", name=f"Remove {student}").click()
+    page.wait_for_selector(f"text={student} un-enrolled from Robotics Club; 1 seat freed.")
+    assert not Enrollment.objects.filter(student=student, classroom=classroom).exists()
+    page.close()
+    for path, name in (
+        (f"/schools/{school.pk}/students/add/", "issue17-8-student-add"),
+        (f"/schools/{school.pk}/classrooms/add/", "issue17-8-classroom-add"),
+        (f"/schools/{school.pk}/classrooms/{classroom.pk}/", "issue17-8-roster"),
+        (f"/schools/{school.pk}/students/{student.pk}/", "issue17-8-student"),
+    ):
+        _both_widths(browser, live_server, "a-sa", path, name)
