@@ -68,3 +68,46 @@ def test_issue_17_8_school_admin_adds_student_classroom_and_roster(
         (f"/schools/{school.pk}/students/{student.pk}/", "issue17-8-student"),
     ):
         _both_widths(browser, live_server, "a-sa", path, name)
+
+
+def test_issue_17_9_and_10_students_bulk_unenroll_with_seats_freed(
+    browser, live_server, world
+) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.seats.selectors import usage_for_school
+    from tests.factories import sys_scope
+
+    school = world.schools[0]
+    page = signin(browser, live_server, "a-sa")
+    page.goto(f"{live_server.url}/schools/{school.pk}/students/")
+    page.get_by_label(f"{world.product.name} seat").select_option("held")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_selector("text=1–6 of 6 students")
+    page.get_by_label("Select all students on this page").check()
+    assert page.locator("input[data-select=students]:checked").count() == 6
+    page.get_by_label(f"Select {world.students[0]}").uncheck()
+    page.get_by_role("button", name="Un-enroll", exact=True).click()
+    page.wait_for_selector("h1:has-text('Un-enroll 5 students?')")
+    assert int(page.locator('[data-figure="freed"]').inner_text()) == 5
+    shot(page, "issue17-10-students-confirm-1280")
+    used = usage_for_school(scope=sys_scope(world.district), school=school, product=world.product)
+    page.get_by_role("button", name="Un-enroll 5 students").click()
+    page.wait_for_selector("text=5 students un-enrolled from every classroom of A School 1")
+    after = usage_for_school(scope=sys_scope(world.district), school=school, product=world.product)
+    assert used.used - after.used == 5
+    shot(page, "issue17-9-students-1280")
+    page.goto(f"{live_server.url}/schools/{school.pk}/classrooms/?q=Class+01&sort=-seats")
+    assert page.locator("tr[data-classroom]").count() == 1
+    page.close()
+    _both_widths(
+        browser, live_server, "a-sa", f"/schools/{school.pk}/students/", "issue17-9-students"
+    )
+    _both_widths(
+        browser, live_server, "a-sa", f"/schools/{school.pk}/classrooms/", "issue17-9-classrooms"
+    )
+    _both_widths(
+        browser,
+        live_server,
+        "a-sa",
+        f"/schools/{school.pk}/students/bulk/?action=delete&ids={world.students[1].pk}",
+        "issue17-10-delete-confirm",
+    )

@@ -68,6 +68,9 @@ urlpatterns = [
     # issue 17.8: school admins' roster work
     path("schools/<int:school_id>/students/add/", roster_admin.student_add, name="student_add"),
     path(
+        "schools/<int:school_id>/students/bulk/", roster_admin.students_bulk, name="students_bulk"
+    ),
+    path(
         "schools/<int:school_id>/students/<int:student_id>/",
         roster_admin.student_detail,
         name="student_detail",

@@ -8,13 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from seatkeeper.errors import NotFound, SeatkeeperError
+from seatkeeper.errors import NotFound, SeatkeeperError, invalid
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Classroom, ClassroomStatus, Term
 from seatkeeper.roster.scoping import (
@@ -26,9 +27,14 @@ from seatkeeper.roster.scoping import (
     get_term_for,
 )
 from seatkeeper.roster.selectors import (
+    DELETE_STUDENTS,
+    UNENROLL_HERE,
     classroom_roster,
     roster_candidates,
+    seats_freed_preview,
+    student_classrooms_at,
     student_profile,
+    students_at_school,
     teacher_list,
 )
 from seatkeeper.web import context
@@ -217,4 +223,115 @@ def classroom_roster_action(
         )
     else:
         raise NotFound(f"No action {op!r}.")
+    return context.seats_changed(redirect(back))
+
+
+# --- issue 17.9/17.10: bulk un-enroll, delete and restore on Students, with a confirm page ----
+
+BULK = {
+    "unenroll": ("Un-enroll", "un-enrolled from every classroom of {school}"),
+    "delete": ("Delete", "deleted (restore from “Deleted students”)"),
+    "restore": ("Restore", "restored; their enrollments count again"),
+}
+
+
+def _picked_students(scope: Any, school: Any, ids: list[str], action: str) -> list[Any]:
+    wanted = {int(i) for i in ids if str(i).isdigit()}
+    if not wanted:
+        return []
+    return list(
+        students_at_school(scope=scope, school=school, deleted=action == "restore")
+        .filter(pk__in=wanted)
+        .order_by("last_name", "first_name", "id")
+    )
+
+
+def _freed_lines(scope: Any, freed: list[Any]) -> tuple[list[Any], int]:
+    """Seats freed per school in the scope, and the seats freed at schools outside it."""
+    shown = [f for f in freed if scope.covers_school(f.school.pk)]
+    elsewhere = sum(f.seats for f in freed if not scope.covers_school(f.school.pk))
+    return shown, elsewhere
+
+
+@school_admin
+def students_bulk(request: HttpRequest, school_id: int) -> HttpResponse:
+    """GET: the confirm page saying what the change will do (seats freed, from the what-if
+    model); POST: do it (one transaction, each student through the roster services)."""
+    scope, school, product = context.school_page(request, school_id)
+    data = request.POST if request.method == "POST" else request.GET
+    action = data.get("action", "")
+    if action not in BULK:
+        raise invalid("action", "choose Un-enroll, Delete or Restore", action)
+    back = context.safe_back(request, data.get("back"), reverse("web:students", args=[school.pk]))
+    picked = _picked_students(scope, school, data.getlist("ids"), action)
+    skipped: list[Any] = []
+    if action in ("delete", "restore"):
+        skipped = [s for s in picked if not can_delete_student(scope, s)]
+        picked = [s for s in picked if can_delete_student(scope, s)]
+    if not picked:
+        messages.warning(
+            request,
+            "Select at least one student first."
+            if not skipped
+            else "Only an admin of these students' home school or a district admin may "
+            + ("delete" if action == "delete" else "restore")
+            + " them.",
+        )
+        return redirect(back)
+    error = ""
+    if request.method == "POST":
+        if action == "delete" and not request.user.check_password(data.get("password", "")):
+            error = "That password is not right. No student was deleted."
+        else:
+            return _bulk_apply(request, scope, school, action, picked, back)
+    freed: list[Any] = []
+    if action in (UNENROLL_HERE, DELETE_STUDENTS):
+        freed = seats_freed_preview(
+            scope=scope, school=school, student_ids=[s.pk for s in picked], kind=action
+        )
+    shown, elsewhere = _freed_lines(scope, freed)
+    return TemplateResponse(
+        request,
+        "roster/students_confirm.html",
+        {
+            "header": context.school_header(scope, school, product),
+            "school": school,
+            "product": product,
+            "action": action,
+            "verb": BULK[action][0],
+            "picked": picked,
+            "skipped": skipped,
+            "freed": shown,
+            "freed_total": sum(f.seats for f in shown) + elsewhere,
+            "freed_elsewhere": elsewhere,
+            "back": back,
+            "error": error,
+            "page_title": f"{BULK[action][0]} students",
+        },
+    )
+
+
+def _bulk_apply(request, scope, school, action, picked, back):  # type: ignore[no-untyped-def]
+    freed = 0
+    with transaction.atomic():
+        for student in picked:
+            if action == "unenroll":
+                for c in student_classrooms_at(scope=scope, student=student, school=school):
+                    freed += roster.student_unenroll(
+                        scope=scope, student=student, classroom=c
+                    ).total_freed
+            elif action == "delete":
+                freed += roster.student_delete(scope=scope, student=student)[1].total_freed
+            else:
+                roster.student_restore(scope=scope, student=student)
+    names = ", ".join(str(s) for s in picked[:3]) + (
+        f" and {len(picked) - 3} more" if len(picked) > 3 else ""
+    )
+    what = f"{context.plural(len(picked), 'student')} {BULK[action][1].format(school=school.name)}"
+    if action == "restore":
+        messages.success(request, f"{what} ({names}).")
+    else:
+        messages.success(
+            request, context.seats_message(f"{what} ({names})", roster.SeatEffect(0, {"": freed}))
+        )
     return context.seats_changed(redirect(back))

@@ -10,3 +10,14 @@ document.addEventListener("htmx:oobAfterSwap", function (event) {
   var box = event.detail.target;
   if (box && box.id === "messages" && box.querySelector("li")) { box.focus(); }
 });
+
+// Select-all checkboxes (issue 17.9): <input type="checkbox" data-select-all="group"> toggles
+// every <input data-select="group">; htmx-swapped tables work too (delegated listener).
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box || !box.matches || !box.matches("input[data-select-all]")) { return; }
+  var group = box.getAttribute("data-select-all");
+  document.querySelectorAll('input[data-select="' + group + '"]').forEach(function (b) {
+    b.checked = box.checked;
+  });
+});
