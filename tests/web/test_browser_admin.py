@@ -73,15 +73,25 @@ def test_issue_17_8_school_admin_adds_student_classroom_and_roster(
 def test_issue_17_9_and_10_students_bulk_unenroll_with_seats_freed(
     browser, live_server, world
 ) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.roster import services as roster
     from seatkeeper.seats.selectors import usage_for_school
     from tests.factories import sys_scope
 
     school = world.schools[0]
+    roster.student_create(
+        scope=sys_scope(world.district),
+        district=world.district,
+        school=school,
+        first_name="No",
+        last_name="Seat",
+    )
     page = signin(browser, live_server, "a-sa")
     page.goto(f"{live_server.url}/schools/{school.pk}/students/")
+    page.wait_for_selector("text=1–7 of 7 students")
     page.get_by_label(f"{world.product.name} seat").select_option("held")
     page.get_by_role("button", name="Search").click()
     page.wait_for_selector("text=1–6 of 6 students")
+    page.wait_for_url("**seat=held**")
     page.get_by_label("Select all students on this page").check()
     assert page.locator("input[data-select=students]:checked").count() == 6
     page.get_by_label(f"Select {world.students[0]}").uncheck()
@@ -111,3 +121,23 @@ def test_issue_17_9_and_10_students_bulk_unenroll_with_seats_freed(
         f"/schools/{school.pk}/students/bulk/?action=delete&ids={world.students[1].pk}",
         "issue17-10-delete-confirm",
     )
+
+
+def test_issue_17_9_district_dedup_merge_all_certain_then_undo(browser, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    from tests.web.test_admin_dedup import _run, _twins_of_records
+
+    pairs = _twins_of_records(world, 2)
+    _run(world)
+    page = signin(browser, live_server, "a-da")
+    page.goto(f"{live_server.url}/dedup/district/?kind=students")
+    assert page.locator(".group-school").first.inner_text() == "School: A School 1"
+    shot(page, "issue17-9-dedup-district-1280")
+    page.get_by_role("button", name="Merge all 2 certain groups").click()
+    page.wait_for_selector("text=Merged 2 certain groups; 2 seats freed.")
+    assert Student.objects.filter(merged_into__isnull=False).count() == 2
+    page.get_by_role("button", name="Undo all 2 merges").click()
+    page.wait_for_selector("text=Undid 2 merges: every account is back.")
+    assert Student.objects.filter(merged_into__isnull=False).count() == 0
+    assert all(Student.objects.get(pk=b.pk).deleted_at is None for _, b in pairs)
+    page.close()
+    _both_widths(browser, live_server, "a-da", "/dedup/district/?kind=students", "issue17-9-dedup")

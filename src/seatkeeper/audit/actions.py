@@ -48,6 +48,8 @@ DEDUP_STUDENTS_MERGE_UNDONE = "dedup.students.merge_undone"
 DEDUP_TEACHERS_MERGED = "dedup.teachers.merged"
 DEDUP_TEACHERS_MERGE_UNDONE = "dedup.teachers.merge_undone"
 DEDUP_NOT_DUPLICATES = "dedup.pair.not_duplicates"
+DEDUP_CERTAIN_MERGED = "dedup.students.certain_merged"  # issue 17.9: one batch, one undo
+DEDUP_CERTAIN_UNDONE = "dedup.students.certain_undone"
 
 FIX_PLAN_CREATED = "fixes.plan.created"
 FIX_PLAN_APPLIED = "fixes.plan.applied"

@@ -377,3 +377,14 @@ def teacher_duplicate_groups(
             )
         )
     return out
+
+
+def account_schools(*, district_id: int, kind: str, ids: Iterable[int]) -> dict[int, str]:
+    """issue 17.9: the home school's name of each account (students or teachers), one query."""
+    model = Teacher if kind == "teachers" else Student
+    return {
+        pk: name or ""
+        for pk, name in model.objects.filter(district_id=district_id, pk__in=list(ids)).values_list(
+            "pk", "school__name"
+        )
+    }

@@ -21,3 +21,10 @@ document.addEventListener("change", function (event) {
     b.checked = box.checked;
   });
 });
+
+// Confirm before submitting forms that carry data-confirm (no inline handlers: strict CSP).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var text = form && form.getAttribute && form.getAttribute("data-confirm");
+  if (text && !window.confirm(text)) { event.preventDefault(); }
+}, true);
