@@ -24,7 +24,35 @@ def _client(w: DistrictWorld, role: str) -> Client:
     return c
 
 
-FIRST = ["Marisol", "Bartholomew", "Ignatius", "Wilhelmina", "Ezekiel", "Philippa", "Octavia", "Leopold", "Genevieve", "Rosalind", "Thaddeus", "Cornelius", "Evangeline", "Maximilian", "Seraphina", "Archibald", "Clementine", "Bernadette", "Percival", "Anastasia", "Florian", "Gwendolyn", "Horatio", "Isadora", "Jasper", "Lucinda", "Montgomery"]
+FIRST = [
+    "Marisol",
+    "Bartholomew",
+    "Ignatius",
+    "Wilhelmina",
+    "Ezekiel",
+    "Philippa",
+    "Octavia",
+    "Leopold",
+    "Genevieve",
+    "Rosalind",
+    "Thaddeus",
+    "Cornelius",
+    "Evangeline",
+    "Maximilian",
+    "Seraphina",
+    "Archibald",
+    "Clementine",
+    "Bernadette",
+    "Percival",
+    "Anastasia",
+    "Florian",
+    "Gwendolyn",
+    "Horatio",
+    "Isadora",
+    "Jasper",
+    "Lucinda",
+    "Montgomery",
+]
 
 
 def _twins_of_records(w: DistrictWorld, n: int) -> list[tuple[Student, Student]]:

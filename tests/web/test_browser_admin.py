@@ -141,3 +141,25 @@ def test_issue_17_9_district_dedup_merge_all_certain_then_undo(browser, live_ser
     assert all(Student.objects.get(pk=b.pk).deleted_at is None for _, b in pairs)
     page.close()
     _both_widths(browser, live_server, "a-da", "/dedup/district/?kind=students", "issue17-9-dedup")
+
+
+def test_issue_17_10_access_on_over_capacity_warning(browser, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.roster import services as roster
+    from seatkeeper.seats import services as lic
+    from tests.factories import sys_scope
+
+    scope = sys_scope(world.district)
+    school, teacher = world.schools[0], world.teachers[0]
+    roster.access_set(scope=scope, teacher=teacher, product=world.product, on=False)
+    lic.allocation_set(scope=scope, school=school, product=world.product, seats=4)
+    page = signin(browser, live_server, "a-sa")
+    seen: list[str] = []
+    page.on("dialog", lambda d: seen.append(d.message))
+    row = page.locator(f"#teacher-{teacher.pk}")
+    assert row.locator("[data-over]").inner_text() == "2 over capacity"
+    shot(page, "issue17-10-access-warning-1280")
+    row.get_by_role("switch").click()
+    page.wait_for_selector(f"text={teacher} now has Core access")
+    assert any("2 over capacity" in m for m in seen)
+    page.close()
+    _both_widths(browser, live_server, "a-sa", f"/schools/{school.pk}/", "issue17-10-license")
