@@ -163,3 +163,38 @@ def test_issue_17_10_access_on_over_capacity_warning(browser, live_server, world
     assert any("2 over capacity" in m for m in seen)
     page.close()
     _both_widths(browser, live_server, "a-sa", f"/schools/{school.pk}/", "issue17-10-license")
+
+
+def test_issue_17_11_audit_log_readable_and_undo_a_seat_move(browser, live_server, world) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.seats import services as lic
+    from seatkeeper.seats.models import Allocation
+    from tests.factories import sys_scope
+
+    s1, s2 = world.schools
+    lic.allocation_move(
+        scope=sys_scope(world.district),
+        product=world.product,
+        from_school=s1,
+        to_school=s2,
+        seats=5,
+    )
+    page = signin(browser, live_server, "a-da")
+    page.goto(f"{live_server.url}/district/audit/")
+    row = page.locator("tr[data-action='licensing.allocation.moved']")
+    assert row.locator(".action-label").inner_text() == "Seats moved between schools"
+    assert row.locator(".before").first.inner_text() == "20"
+    assert row.locator(".after").first.inner_text() == "15"
+    shot(page, "issue17-11-audit-1280")
+    row.get_by_role("button", name="Undo").click()
+    page.wait_for_selector("text=Undone: 5 Core seats moved back from A School 2 to A School 1.")
+    seats = dict(Allocation.objects.values_list("school_id", "seats"))
+    assert (seats[s1.pk], seats[s2.pk]) == (20, 20)
+    page.close()
+    _both_widths(browser, live_server, "a-da", "/district/audit/", "issue17-11-audit")
+    _both_widths(
+        browser,
+        live_server,
+        "a-sa",
+        f"/history/teacher/{world.teachers[0].pk}/",
+        "issue17-11-history",
+    )

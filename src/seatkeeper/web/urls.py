@@ -38,6 +38,8 @@ urlpatterns = [
     path("district/settings/", settings.settings_page, name="settings"),
     path("district/audit/", audit.audit_log, name="audit"),
     path("district/audit.csv", audit.audit_csv, name="audit_csv"),
+    path("district/audit/<int:entry_id>/undo/", audit.audit_undo, name="audit_undo"),
+    path("history/<str:kind>/<int:object_id>/", audit.audit_object, name="audit_object"),
     # school admin
     path("schools/<int:school_id>/", school.school_license, name="school_license"),
     path("schools/<int:school_id>/header/", school.header, name="school_header"),
