@@ -9,6 +9,7 @@ SCHOOL_RESTORED = "orgs.school.restored"
 PRODUCT_CREATED = "orgs.product.created"
 PRODUCT_CHANGED = "orgs.product.changed"
 USER_CREATED = "orgs.user.created"
+USER_ROLE_CHANGED = "orgs.user.role_changed"  # issue 17.12
 
 PURCHASE_CREATED = "licensing.purchase.created"
 PURCHASE_CHANGED = "licensing.purchase.changed"
@@ -78,6 +79,7 @@ LABELS: dict[str, str] = {
     PRODUCT_CREATED: "Product added",
     PRODUCT_CHANGED: "Product renamed",
     USER_CREATED: "User account created",
+    USER_ROLE_CHANGED: "User's role changed",
     PURCHASE_CREATED: "Purchase recorded",
     PURCHASE_CHANGED: "Purchase changed",
     PURCHASE_DELETED: "Purchase removed",

@@ -9,6 +9,7 @@ from seatkeeper.web.views import (
     district,
     home,
     imports,
+    operator,
     roster_admin,
     school,
     settings,
@@ -40,6 +41,28 @@ urlpatterns = [
     path("district/audit.csv", audit.audit_csv, name="audit_csv"),
     path("district/audit/<int:entry_id>/undo/", audit.audit_undo, name="audit_undo"),
     path("history/<str:kind>/<int:object_id>/", audit.audit_object, name="audit_object"),
+    # operator (issue 17.12)
+    path("operator/", operator.operator_home, name="operator_home"),
+    path(
+        "operator/districts/<int:district_id>/purchases/",
+        operator.operator_purchases,
+        name="operator_purchases",
+    ),
+    path(
+        "operator/districts/<int:district_id>/purchases/<int:purchase_id>/end/",
+        operator.operator_purchase_end,
+        name="operator_purchase_end",
+    ),
+    path(
+        "operator/districts/<int:district_id>/users/",
+        operator.operator_users,
+        name="operator_users",
+    ),
+    path(
+        "operator/districts/<int:district_id>/users/<int:user_id>/role/",
+        operator.operator_user_role,
+        name="operator_user_role",
+    ),
     # school admin
     path("schools/<int:school_id>/", school.school_license, name="school_license"),
     path("schools/<int:school_id>/header/", school.header, name="school_header"),
