@@ -248,3 +248,34 @@ def test_issue_17_12_operator_screens(browser, live_server, world) -> None:  # t
         (f"/operator/districts/{world.district.pk}/users/", "issue17-12-users"),
     ):
         _both_widths(browser, live_server, "op", path, name)
+
+
+def test_issue_17_10_import_apply_confirmation(
+    browser, live_server, world, settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.roster.models import ImportRun
+    from tests.roster.oneroster.helpers import write_set, zip_folder
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    z = zip_folder(write_set(tmp_path / "set"), tmp_path / "roster.zip")
+    page = signin(browser, live_server, "a-da")
+    page.goto(f"{live_server.url}/district/imports/")
+    page.set_input_files("#file", str(z))
+    page.locator("form[enctype] button[type=submit]").first.click()
+    page.wait_for_selector("text=Dry run: nothing has changed yet.")
+    page.get_by_role("link", name="Apply…").click()
+    page.wait_for_selector("h1:has-text('Apply the import of roster.zip?')")
+    assert int(page.locator('[data-figure="created"]').inner_text()) > 0
+    assert not Student.objects.filter(sourced_id="u3").exists()
+    shot(page, "issue17-10-import-confirm-1280")
+    run = ImportRun.objects.get()
+    page.get_by_role("button", name="Apply the import").click()
+    page.wait_for_selector("text=Applied")
+    assert Student.objects.filter(sourced_id="u3").exists()
+    page.close()
+    small = signin(browser, live_server, "a-da", width=390)
+    small.goto(f"{live_server.url}/district/imports/{run.pk}/")
+    assert no_horizontal_overflow(small)
+    shot(small, "issue17-10-import-run-390")
+    small.close()
