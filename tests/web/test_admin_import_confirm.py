@@ -4,15 +4,23 @@ POST/redirect/GET."""
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from seatkeeper.roster.models import ImportRun, Student
-from tests.roster.oneroster.test_web import client_for, media, upload_zip  # noqa: F401
+from tests.roster.oneroster.test_web import client_for, upload_zip
+
+
+@pytest.fixture
+def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    return settings
 
 
 def test_issue_17_10_import_apply_confirmation_says_what_it_will_do(
     world_a, media, tmp_path
-) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
     c = client_for(world_a.users["district_admin"])
     upload_zip(c, tmp_path)
     run = ImportRun.objects.get()
