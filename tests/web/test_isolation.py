@@ -117,7 +117,17 @@ def _objects(world: DistrictWorld) -> dict[str, int]:
     )
     detection = DetectionRun.objects.create(district=d, kind="student")
     token, _ = api_services.token_create(scope=world.scope("district_admin"), user=admin)
+    from seatkeeper.audit.models import AuditEntry
+    from seatkeeper.seats.models import Purchase
+
     return {
+        "entry_id": AuditEntry.objects.filter(district=d)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first(),
+        "district_id": d.pk,
+        "purchase_id": Purchase.objects.filter(district=d).values_list("pk", flat=True).first(),
+        "user_id": admin.pk,
         "run_id": run.pk,
         "plan_id": plan.pk,
         "merge_id": merge.pk,
@@ -178,11 +188,19 @@ def _url(route: str, t: dict[str, Any], op: str | None) -> str:
         "run_id",
         "plan_id",
         "merge_id",
+        "entry_id",
+        "district_id",
+        "purchase_id",
+        "user_id",
     ):
         if f"<int:{name}>" in out:
             if params.get(name) is None:
                 return ""
             out = out.replace(f"<int:{name}>", str(params[name]))
+    if "<str:kind>/<int:object_id>" in out:  # per-object history (issue 17.11)
+        if params.get(f"{op}_id") is None:
+            return ""
+        out = out.replace("<str:kind>/<int:object_id>", f"{op}/{params[f'{op}_id']}")
     if "<str:op>" in out:
         out = out.replace("<str:op>", op or "x")
     assert "<" not in out, out

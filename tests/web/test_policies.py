@@ -7,7 +7,14 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-KNOWN = {"public", "signed_in", "district_admin", "school_admin", "teacher"}
+KNOWN = {
+    "public",
+    "signed_in",
+    "district_admin",
+    "school_admin",
+    "teacher",
+    "operator",
+}  # operator: issue 17.12
 
 
 def _walk(patterns, prefix=""):  # type: ignore[no-untyped-def]

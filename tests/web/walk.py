@@ -63,6 +63,8 @@ CASES: dict[str, Case] = {
     "district/settings/": Case("own", browse=("district_admin",)),
     "district/audit/": Case("own", browse=("district_admin",)),
     "district/audit.csv": Case("own"),
+    "district/audit/<int:entry_id>/undo/": Case("url"),
+    "history/<str:kind>/<int:object_id>/": Case("url", ops=("student", "teacher", "classroom")),
     # school admin
     "schools/<int:school_id>/": Case("url", browse=ADMINS),
     "schools/<int:school_id>/header/": Case("url"),
@@ -73,6 +75,14 @@ CASES: dict[str, Case] = {
     "schools/<int:school_id>/teachers/<int:teacher_id>/<str:op>/": Case("url", ops=("delete",)),
     "schools/<int:school_id>/classrooms/": Case("url", browse=ADMINS),
     "schools/<int:school_id>/classrooms/bulk/": Case("url"),
+    "schools/<int:school_id>/classrooms/add/": Case("url", browse=ADMINS),
+    "schools/<int:school_id>/classrooms/<int:classroom_id>/": Case("url", browse=ADMINS),
+    "schools/<int:school_id>/classrooms/<int:classroom_id>/<str:op>/": Case(
+        "url", ops=("enroll", "unenroll")
+    ),
+    "schools/<int:school_id>/students/add/": Case("url", browse=ADMINS),
+    "schools/<int:school_id>/students/bulk/": Case("url"),
+    "schools/<int:school_id>/students/<int:student_id>/": Case("url", browse=ADMINS),
     "schools/<int:school_id>/students/": Case("url", browse=ADMINS),
     "schools/<int:school_id>/students/<int:student_id>/<str:op>/": Case(
         "url", ops=("unenroll", "delete", "restore")
@@ -93,6 +103,8 @@ CASES: dict[str, Case] = {
     "dedup/schools/<int:school_id>/": Case("url", browse=ADMINS),
     "dedup/district/": Case("own", browse=("district_admin",)),
     "dedup/district/run/": Case("own"),
+    "dedup/district/merge-certain/": Case("own"),
+    "dedup/district/undo-batch/": Case("own"),
     "dedup/runs/<int:run_id>/": Case("url"),
     "dedup/merge/": Case("body"),
     "dedup/merges/<int:merge_id>/undo/": Case("url"),
@@ -106,6 +118,13 @@ CASES: dict[str, Case] = {
     "fix/<int:plan_id>/preview/": Case("url"),
     "fix/<int:plan_id>/apply/": Case("url"),
     "fix/<int:plan_id>/undo/": Case("url"),
+    # operator screens (issue 17.12): operators act across districts by design; every other
+    # role is refused, whatever district the URL names
+    "operator/": Case("own"),
+    "operator/districts/<int:district_id>/purchases/": Case("url"),
+    "operator/districts/<int:district_id>/purchases/<int:purchase_id>/end/": Case("url"),
+    "operator/districts/<int:district_id>/users/": Case("url"),
+    "operator/districts/<int:district_id>/users/<int:user_id>/role/": Case("url"),
 }
 
 

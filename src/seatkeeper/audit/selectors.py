@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from seatkeeper.audit.actions import AUDIT_ENTRY_UNDONE
 from seatkeeper.audit.models import AuditEntry
 
 
@@ -46,8 +49,84 @@ def audit_entries(*, district_id: int, filters: AuditFilters | None = None) -> Q
 
 def audit_action_codes(*, district_id: int) -> list[str]:
     """The action codes that occur in the district's log (for the filter menu)."""
+    # order_by(): the model's default ordering (at, id) would make DISTINCT per row (issue 17.11)
     return sorted(
         AuditEntry.objects.filter(district_id=district_id)
+        .order_by()
         .values_list("action", flat=True)
         .distinct()
+    )
+
+
+# --- issue 17.11: a readable log --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: str
+    after: str
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "ON" if value else "OFF"
+    if isinstance(value, list):
+        return (
+            f"{len(value)} row{'s' if len(value) != 1 else ''}"
+            if value and isinstance(value[0], dict)
+            else ", ".join(str(v) for v in value) or "—"
+        )
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) or "—"
+    return str(value)
+
+
+def entry_changes(entry: AuditEntry) -> list[FieldChange]:
+    """Before → after per field, from the entry's `old` / `new` records."""
+    data = entry.data or {}
+    old = data.get("old") if isinstance(data.get("old"), dict) else {}
+    new = data.get("new") if isinstance(data.get("new"), dict) else {}
+    fields = list(dict.fromkeys([*old, *new]))
+    out = []
+    for f in fields:
+        if f in old and f in new and old[f] == new[f]:
+            continue
+        out.append(
+            FieldChange(
+                field=f.replace("_id", "").replace("_", " "),
+                before=_show(old.get(f)) if f in old else "—",
+                after=_show(new.get(f)) if f in new else "—",
+            )
+        )
+    return out
+
+
+def undone_entry_ids(*, district_id: int, ids: Iterable[int]) -> set[int]:
+    """Which of these entries were undone from the log (an `audit.entry.undone` names them)."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    return {
+        int(pk)
+        for pk in AuditEntry.objects.filter(
+            district_id=district_id, action=AUDIT_ENTRY_UNDONE, target_id__in=wanted
+        ).values_list("target_id", flat=True)
+    }
+
+
+def object_history(
+    *, district_id: int, target_type: str, target_id: int, extra: Q | None = None
+) -> QuerySet[AuditEntry]:
+    """Every entry about one object (and `extra` matches, e.g. a teacher's access switches)."""
+    q = Q(target_type=target_type, target_id=target_id)
+    if extra is not None:
+        q |= extra
+    return (
+        AuditEntry.objects.filter(district_id=district_id)
+        .filter(q)
+        .select_related("launched_by")
+        .order_by("-at", "-id")
     )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from seatkeeper.audit import actions
-from seatkeeper.audit.services import audit_record
+from seatkeeper.audit.services import audit_batch, audit_record
 from seatkeeper.dedup.models import Kind, Merge, NotDuplicate
 from seatkeeper.errors import Conflict, InvalidInput, NotFound
 from seatkeeper.orgs.scoping import ADMIN_ROLES, Scope, require_role
@@ -394,3 +394,97 @@ def teachers_merge_undo(*, scope: Scope, merge: Merge) -> None:
         target=Teacher.objects.get(pk=merge.keeper_id),
         data={"merge_id": merge.pk, "others": others},
     )
+
+
+# --- issue 17.9: merge every certain group at once, with one undo ------------------------------
+
+CERTAIN_SCORE = 0.99
+CERTAIN_EVIDENCE = (
+    frozenset({"same student number"}),
+    frozenset({"same first name", "same last name", "same date of birth"}),
+)
+
+
+def is_certain(group: dict[str, Any]) -> bool:
+    """A "certain" group (the district page merges them all at once): it scores at least
+    CERTAIN_SCORE and its accounts share the student number, or the exact name and birth
+    date. Nicknames, typos and transposed dates stay for a person to review."""
+    evidence = set(group.get("evidence", ()))
+    return float(group.get("score", 0)) >= CERTAIN_SCORE and any(
+        need <= evidence for need in CERTAIN_EVIDENCE
+    )
+
+
+@dataclass(frozen=True)
+class BatchMergeResult:
+    batch: uuid.UUID | None
+    merges: int
+    seats_freed: int
+    skipped: int  # groups whose accounts changed since the run (deleted, merged, out of scope)
+
+
+@transaction.atomic
+def students_merge_certain(*, scope: Scope, groups: Iterable[dict[str, Any]]) -> BatchMergeResult:
+    """Merge every certain group (`is_certain`) into its suggested keeper, all in one
+    audit batch (so `students_merge_batch_undo` puts every one back). Groups (the detection
+    run's JSON shape) whose accounts were deleted or left the scope since are skipped."""
+    require_role(scope, *ADMIN_ROLES, doing="merge students")
+    certain = [g for g in groups if is_certain(g)]
+    merges = freed = skipped = 0
+    with audit_batch() as batch:
+        for g in certain:
+            keeper_id = int(g["keeper"])
+            other_ids = [int(a["id"]) for a in g["accounts"] if int(a["id"]) != keeper_id]
+            try:
+                keeper = get_student_for(scope, keeper_id)
+                others = [get_student_for(scope, i) for i in other_ids]
+            except NotFound:
+                skipped += 1
+                continue
+            if any(s.deleted_at is not None for s in (keeper, *others)) or not others:
+                skipped += 1
+                continue
+            result = students_merge(scope=scope, keeper=keeper, others=others, batch=batch)
+            merges += 1
+            freed += result.seats_freed
+        if merges:
+            audit_record(
+                scope=scope,
+                action=actions.DEDUP_CERTAIN_MERGED,
+                target=None,
+                batch=batch,
+                data={
+                    "batch": str(batch),
+                    "merges": merges,
+                    "seats_freed": freed,
+                    "skipped": skipped,
+                },
+            )
+    return BatchMergeResult(batch if merges else None, merges, freed, skipped)
+
+
+@transaction.atomic
+def students_merge_batch_undo(*, scope: Scope, batch: uuid.UUID) -> int:
+    """Undo every merge of one batch, newest first, all or nothing (each undo refuses when an
+    account changed since, and then nothing is undone)."""
+    require_role(scope, *ADMIN_ROLES, doing="undo merges")
+    merges = list(
+        Merge.objects.filter(
+            district_id=scope.require_district(),
+            kind=Kind.STUDENT,
+            batch=batch,
+            undone_at__isnull=True,
+        ).order_by("-id")
+    )
+    if not merges:
+        raise Conflict("Those merges were already undone.")
+    with audit_batch():
+        for m in merges:
+            students_merge_undo(scope=scope, merge=m)
+        audit_record(
+            scope=scope,
+            action=actions.DEDUP_CERTAIN_UNDONE,
+            target=None,
+            data={"batch": str(batch), "merges": len(merges)},
+        )
+    return len(merges)

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 
 from seatkeeper.audit import actions
 from seatkeeper.audit.services import audit_record, snapshot
-from seatkeeper.errors import Conflict, ProblemCollector, invalid
+from seatkeeper.errors import Conflict, NotFound, ProblemCollector, invalid
 from seatkeeper.orgs.models import (
     District,
     Membership,
@@ -254,5 +254,73 @@ def user_create(
         label=username,
         district_id=district.pk if district else None,
         data={"new": {"username": username, "role": role, "schools": [s.pk for s in schools]}},
+    )
+    return user
+
+
+ROLE_CHANGEABLE = (Role.DISTRICT_ADMIN, Role.SCHOOL_ADMIN, Role.INTEGRATION)
+
+
+@transaction.atomic
+def user_role_set(
+    *, scope: Scope, user: Any, role: str, school_ids: list[int] | None = None
+) -> Any:
+    """issue 17.12: change a district user's role (district admin, school admin with schools,
+    integration). Teachers and operators keep theirs (a teacher role links a teacher record;
+    create such users with `user create --teacher`). Operators and the district's admins."""
+    require_district_admin(scope, doing="change roles")
+    membership = (
+        Membership.objects.select_for_update()
+        .filter(user_id=user.pk, district_id=scope.district_id)
+        .first()
+    )
+    if membership is None:
+        raise NotFound(f"No user {user.pk} in this district.")
+    problems = ProblemCollector()
+    if role not in ROLE_CHANGEABLE:
+        problems.add("role", "must be district admin, school admin or integration", value=role)
+    if membership.role not in ROLE_CHANGEABLE:
+        problems.add("role", f"a {Role(membership.role).label} keeps their role")
+    if role == Role.SCHOOL_ADMIN and not school_ids:
+        problems.add("school", "a school admin needs at least one school")
+    if scope.user is not None and scope.user.pk == user.pk:
+        problems.add("role", "you cannot change your own role")
+    problems.raise_if_any("Role not changed")
+    schools = list(
+        School.objects.filter(district_id=membership.district_id, pk__in=school_ids or [])
+    )
+    if role == Role.SCHOOL_ADMIN and len(schools) != len(set(school_ids or [])):
+        raise invalid("school", "not a school of this district", school_ids)
+    old = {
+        "role": membership.role,
+        "schools": sorted(
+            MembershipSchool.objects.filter(membership=membership).values_list(
+                "school_id", flat=True
+            )
+        ),
+    }
+    membership.role = role
+    membership.save(update_fields=["role"])
+    MembershipSchool.objects.filter(membership=membership).delete()
+    if role == Role.SCHOOL_ADMIN:
+        MembershipSchool.objects.bulk_create(
+            [
+                MembershipSchool(
+                    district_id=membership.district_id, membership=membership, school=s
+                )
+                for s in schools
+            ]
+        )
+    audit_record(
+        scope=scope,
+        action=actions.USER_ROLE_CHANGED,
+        target_type="user",
+        target_id=user.pk,
+        label=user.get_username(),
+        district_id=membership.district_id,
+        data={
+            "old": old,
+            "new": {"role": role, "schools": sorted(s.pk for s in schools)},
+        },
     )
     return user

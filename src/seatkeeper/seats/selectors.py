@@ -436,3 +436,36 @@ def school_seat_model(*, scope: Scope, school: School, product: Product) -> Seat
     return SeatModel(
         seat_facts(district_id=school.district_id, product_id=product.pk, school_ids=[school.pk])
     )
+
+
+def seats_taken_if_on(
+    *, district_id: int, school_id: int, product_id: int, teacher_ids: Iterable[int]
+) -> dict[int, int]:
+    """issue 17.10: seats each teacher's access ON would take at the school (R4, R1): students
+    of the teacher's active classrooms there that hold no seat at the school for the product
+    yet (the ledger's Seat rows). One query for all the teachers."""
+    ids = list(teacher_ids)
+    if not ids:
+        return {}
+    seated = Seat.objects.filter(
+        district_id=district_id, school_id=school_id, product_id=product_id
+    ).values("student_id")
+    pairs = (
+        roster_model("Enrollment")
+        .objects.filter(
+            classroom__district_id=district_id,
+            classroom__school_id=school_id,
+            classroom__primary_teacher_id__in=ids,
+            classroom__primary_teacher__deleted_at__isnull=True,
+            classroom__status=ACTIVE,
+            classroom__deleted_at__isnull=True,
+            student__deleted_at__isnull=True,
+        )
+        .exclude(student_id__in=seated)
+        .values_list("classroom__primary_teacher_id", "student_id")
+        .distinct()
+    )
+    out: dict[int, int] = defaultdict(int)
+    for teacher, _student in pairs:
+        out[teacher] += 1
+    return dict(out)

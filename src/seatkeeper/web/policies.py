@@ -187,3 +187,6 @@ school_admin = _policy("school_admin", SCHOOL)
 
 teacher = _policy("teacher", TEACHER)
 """Teachers: their own classrooms only (scoping does the narrowing)."""
+
+operator = _policy("operator", frozenset({Role.OPERATOR}))
+"""Platform operators only (issue 17.12: districts, purchases, users and roles)."""

@@ -9,6 +9,8 @@ from seatkeeper.web.views import (
     district,
     home,
     imports,
+    operator,
+    roster_admin,
     school,
     settings,
     students,
@@ -37,6 +39,30 @@ urlpatterns = [
     path("district/settings/", settings.settings_page, name="settings"),
     path("district/audit/", audit.audit_log, name="audit"),
     path("district/audit.csv", audit.audit_csv, name="audit_csv"),
+    path("district/audit/<int:entry_id>/undo/", audit.audit_undo, name="audit_undo"),
+    path("history/<str:kind>/<int:object_id>/", audit.audit_object, name="audit_object"),
+    # operator (issue 17.12)
+    path("operator/", operator.operator_home, name="operator_home"),
+    path(
+        "operator/districts/<int:district_id>/purchases/",
+        operator.operator_purchases,
+        name="operator_purchases",
+    ),
+    path(
+        "operator/districts/<int:district_id>/purchases/<int:purchase_id>/end/",
+        operator.operator_purchase_end,
+        name="operator_purchase_end",
+    ),
+    path(
+        "operator/districts/<int:district_id>/users/",
+        operator.operator_users,
+        name="operator_users",
+    ),
+    path(
+        "operator/districts/<int:district_id>/users/<int:user_id>/role/",
+        operator.operator_user_role,
+        name="operator_user_role",
+    ),
     # school admin
     path("schools/<int:school_id>/", school.school_license, name="school_license"),
     path("schools/<int:school_id>/header/", school.header, name="school_header"),
@@ -64,6 +90,29 @@ urlpatterns = [
         name="classrooms_bulk",
     ),
     path("schools/<int:school_id>/students/", students.students, name="students"),
+    # issue 17.8: school admins' roster work
+    path("schools/<int:school_id>/students/add/", roster_admin.student_add, name="student_add"),
+    path(
+        "schools/<int:school_id>/students/bulk/", roster_admin.students_bulk, name="students_bulk"
+    ),
+    path(
+        "schools/<int:school_id>/students/<int:student_id>/",
+        roster_admin.student_detail,
+        name="student_detail",
+    ),
+    path(
+        "schools/<int:school_id>/classrooms/add/", roster_admin.classroom_add, name="classroom_add"
+    ),
+    path(
+        "schools/<int:school_id>/classrooms/<int:classroom_id>/",
+        roster_admin.classroom_roster_page,
+        name="classroom_roster",
+    ),
+    path(
+        "schools/<int:school_id>/classrooms/<int:classroom_id>/<str:op>/",
+        roster_admin.classroom_roster_action,
+        name="classroom_roster_action",
+    ),
     path(
         "schools/<int:school_id>/students/<int:student_id>/<str:op>/",
         students.student_action,

@@ -34,9 +34,13 @@ from seatkeeper.roster.services.teachers import (
     teacher_update,
     user_create,
 )
+from seatkeeper.roster.services.undo import UNDOABLE, audit_entry_undo, get_entry_for
 
 __all__ = [
+    "UNDOABLE",
     "ActivityItem",
+    "audit_entry_undo",
+    "get_entry_for",
     "access_set",
     "access_switch",
     "SeatEffect",

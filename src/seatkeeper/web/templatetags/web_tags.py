@@ -19,6 +19,15 @@ def neg(value: Any) -> Any:
         return value
 
 
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """mapping[key] or None: '{{ taken_if_on|get_item:teacher.pk }}'."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
 @register.simple_tag(takes_context=True)
 def query(context: dict[str, Any], **changes: Any) -> str:
     """The current query string with some keys replaced: {% query page=2 %}."""

@@ -16,7 +16,12 @@ from seatkeeper.errors import invalid
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.models import Term
 from seatkeeper.roster.scoping import get_classroom_for
-from seatkeeper.roster.selectors import ClassroomFilters, classroom_rows, teacher_list
+from seatkeeper.roster.selectors import (
+    CLASSROOM_SORTS,
+    ClassroomFilters,
+    classroom_page,
+    teacher_list,
+)
 from seatkeeper.roster.services import SeatEffect
 from seatkeeper.web import context
 from seatkeeper.web.policies import school_admin
@@ -58,8 +63,24 @@ def classrooms(request: HttpRequest, school_id: int) -> HttpResponse:
         status=status,
         teacher_id=_int(g.get("teacher")),
         inactive_days=_int(g.get("inactive")),
+        query=g.get("q", "").strip()[:200],
     )
-    rows = classroom_rows(scope=scope, school=school, product=product, filters=filters)
+    page, sort = classroom_page(
+        scope=scope,
+        school=school,
+        product=product,
+        filters=filters,
+        sort=g.get("sort", "name"),
+        page=g.get("page", 1),
+    )
+    sort_links = {}
+    for key in CLASSROOM_SORTS:
+        active = sort.lstrip("-") == key
+        desc = sort.startswith("-")
+        sort_links[key] = {
+            "next": f"-{key}" if active and not desc else key,
+            "state": ("descending" if desc else "ascending") if active else "none",
+        }
     terms = Term.objects.filter(district_id=school.district_id).order_by("-starts_on", "name")
     return TemplateResponse(
         request,
@@ -68,7 +89,10 @@ def classrooms(request: HttpRequest, school_id: int) -> HttpResponse:
             "header": context.school_header(scope, school, product),
             "school": school,
             "product": product,
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
+            "sort": sort,
+            "sort_links": sort_links,
             "filters": filters,
             "terms": terms,
             "teachers": teacher_list(scope=scope, school=school),

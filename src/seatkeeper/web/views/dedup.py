@@ -8,9 +8,11 @@ This module is included at "dedup/" under the namespace "dedup".
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -81,6 +83,17 @@ def district_review(request: HttpRequest) -> HttpResponse:
     kind = _kind(request)
     district = _district(request)
     run = DetectionRun.objects.filter(district=district, kind=KINDS[kind]).first()
+    ctx = _run_context(run)
+    # issue 17.9: paging, the school of each group, and "merge all certain groups"
+    page = Paginator(ctx["groups"], GROUPS_PER_PAGE).get_page(request.GET.get("page", 1))
+    groups = [dict(g) for g in page.object_list]
+    schools = selectors.account_schools(
+        district_id=district.pk, kind=kind, ids=[a["id"] for g in groups for a in g["accounts"]]
+    )
+    for g in groups:
+        names = sorted({schools.get(a["id"], "") for a in g["accounts"]} - {""})
+        g["schools"] = names
+    certain = [g for g in ctx["groups"] if services.is_certain(g)]
     return TemplateResponse(
         request,
         "dedup/district.html",
@@ -89,9 +102,60 @@ def district_review(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "run": run,
             "last_merge": request.session.get("dedup.last_merge"),
-            **_run_context(run),
+            "last_batch": request.session.get("dedup.last_batch"),
+            **ctx,
+            "groups": groups,
+            "groups_total": len(ctx["groups"]),
+            "page": page,
+            "certain": len(certain),
+            "certain_seats": sum(g["seats_freed"] for g in certain),
+            "certain_score": services.CERTAIN_SCORE,
         },
     )
+
+
+GROUPS_PER_PAGE = 25
+
+
+@district_admin
+@require_POST
+def district_merge_certain(request: HttpRequest) -> HttpResponse:
+    """issue 17.9: merge every certain group of the latest district run, in one batch."""
+    district = _district(request)
+    run = DetectionRun.objects.filter(
+        district=district, kind=Kind.STUDENT, status=RunStatus.DONE
+    ).first()
+    groups = (run.result or {}).get("groups", []) if run else []
+    result = services.students_merge_certain(scope=request.scope, groups=groups)  # type: ignore[attr-defined]
+    if result.batch is None:
+        messages.warning(request, "No certain group left to merge; run the detection again.")
+    else:
+        request.session["dedup.last_batch"] = [str(result.batch), result.merges]
+        messages.success(
+            request,
+            f"Merged {context.plural(result.merges, 'certain group')}; "
+            f"{context.plural(result.seats_freed, 'seat')} freed"
+            + (
+                f" ({result.skipped} skipped: their accounts changed since the run)."
+                if result.skipped
+                else "."
+            )
+            + " You can undo them all at once.",
+        )
+    return redirect(f"{reverse('dedup:district')}?kind=students")
+
+
+@district_admin
+@require_POST
+def district_batch_undo(request: HttpRequest) -> HttpResponse:
+    try:
+        batch = uuid.UUID(request.POST.get("batch", ""))
+    except ValueError:
+        raise InvalidInput("batch: not a merge batch") from None
+    n = services.students_merge_batch_undo(scope=request.scope, batch=batch)  # type: ignore[attr-defined]
+    request.session.pop("dedup.last_batch", None)
+    messages.success(request, f"Undid {context.plural(n, 'merge')}: every account is back.")
+    return redirect(f"{reverse('dedup:district')}?kind=students")
 
 
 def _run_context(run: DetectionRun | None) -> dict[str, Any]:
@@ -198,6 +262,8 @@ urlpatterns = [
     path("schools/<int:school_id>/", review, name="review"),
     path("district/", district_review, name="district"),
     path("district/run/", district_run, name="district_run"),
+    path("district/merge-certain/", district_merge_certain, name="district_merge_certain"),
+    path("district/undo-batch/", district_batch_undo, name="district_batch_undo"),
     path("runs/<int:run_id>/", run_progress, name="run_progress"),
     path("merge/", merge, name="merge"),
     path("merges/<int:merge_id>/undo/", undo, name="undo"),

@@ -115,8 +115,36 @@ def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @school_admin
 def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
+    """GET: the confirmation (issue 17.10) saying what applying will do, from the dry run's
+    summary (computed by the importer inside a rolled-back transaction: what applying yields);
+    POST: queue the apply."""
     run = get_import_run_for(request.scope, run_id)  # type: ignore[attr-defined]
     if request.method != "POST":
-        return redirect("web:import_run", run_id=run.pk)
+        if run.status != ImportStatus.PREVIEWED:
+            return redirect("web:import_run", run_id=run_id)
+        summary = run.summary or {}
+        entities = summary.get("entities", {})
+        seats = summary.get("seats", [])
+        return TemplateResponse(
+            request,
+            "imports/confirm.html",
+            {
+                "run": run,
+                "summary": summary,
+                "totals": {
+                    k: sum(int(c.get(k, 0)) for c in entities.values())
+                    for k in ("created", "updated", "deleted")
+                },
+                "changes": [
+                    (name, c)
+                    for name, c in entities.items()
+                    if c.get("created") or c.get("updated") or c.get("deleted")
+                ],
+                "seat_changes": [s for s in seats if s.get("used_before") != s.get("used_after")],
+                "over_after": [s for s in seats if s.get("overallocated_after")],
+                "held_back": len(summary.get("held_back", [])),
+                "page_title": "Apply import",
+            },
+        )
     applied = import_run_apply(scope=request.scope, run=run)  # type: ignore[attr-defined]
     return context.seats_changed(redirect("web:import_run", run_id=applied.pk))

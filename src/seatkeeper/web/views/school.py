@@ -15,17 +15,30 @@ from seatkeeper.roster import services as roster
 from seatkeeper.roster.scoping import get_teacher_for
 from seatkeeper.roster.selectors import teacher_list, teacher_seats
 from seatkeeper.roster.services import access_switch
+from seatkeeper.seats.selectors import seats_taken_if_on
 from seatkeeper.web import context
 from seatkeeper.web.policies import school_admin
 
 
 def _license_context(request: HttpRequest, school_id: int) -> dict[str, object]:
     scope, school, product = context.school_page(request, school_id)
+    header = context.school_header(scope, school, product)
+    rows = teacher_seats(scope=scope, school=school, product=product)
+    # issue 17.10: what turning access ON would take, and whether it pushes the school over
+    taken = seats_taken_if_on(
+        district_id=school.district_id,
+        school_id=school.pk,
+        product_id=product.pk,
+        teacher_ids=[r.teacher.pk for r in rows if not r.access_on],
+    )
+    remaining = header.usage.remaining
     return {
-        "header": context.school_header(scope, school, product),
+        "header": header,
         "school": school,
         "product": product,
-        "rows": teacher_seats(scope=scope, school=school, product=product),
+        "rows": rows,
+        "taken_if_on": taken,
+        "over_if_on": {t: n - remaining for t, n in taken.items() if n > 0 and n > remaining},
         "page_title": "License",
     }
 

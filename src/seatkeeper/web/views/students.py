@@ -13,11 +13,30 @@ from django.urls import reverse
 from seatkeeper.errors import Forbidden, NotFound
 from seatkeeper.roster import services as roster
 from seatkeeper.roster.scoping import can_delete_student, get_student_for
-from seatkeeper.roster.selectors import STUDENT_SORTS, student_classrooms_at, student_page
+from seatkeeper.roster.selectors import (
+    DELETE_STUDENTS,
+    STUDENT_SORTS,
+    seats_freed_preview,
+    student_classrooms_at,
+    student_page,
+)
 from seatkeeper.web import context
 from seatkeeper.web.policies import school_admin
 
-SORT_LABELS = {"name": "Name", "last_sign_in": "Last sign-in", "created": "Created"}
+SORT_LABELS = {
+    "name": "Name",
+    "seat": "Seat",
+    "last_sign_in": "Last sign-in",
+    "created": "Created",
+}
+SEAT_CHOICES = [("", "Any"), ("held", "Holds a seat"), ("none", "No seat")]
+INACTIVE_CHOICES = [
+    ("", "Any time"),
+    ("30", "No sign-in for 30+ days"),
+    ("90", "90+ days"),
+    ("180", "180+ days"),
+    ("365", "365+ days"),
+]
 
 
 def _dedup_url(school_id: int) -> str | None:
@@ -42,6 +61,9 @@ def students(request: HttpRequest, school_id: int) -> HttpResponse:
         sort=g.get("sort", "name"),
         page=g.get("page", 1),
         deleted=g.get("show") == "deleted",
+        seat=g.get("seat", ""),
+        grade=g.get("grade", "")[:20],
+        inactive_days=int(g["inactive"]) if g.get("inactive", "").isdigit() else None,
     )
     sort_links = []
     for key, label in SORT_LABELS.items():
@@ -69,6 +91,9 @@ def students(request: HttpRequest, school_id: int) -> HttpResponse:
             "dedup_url": _dedup_url(school.pk),
             "page_title": "Students",
             "sorts": STUDENT_SORTS,
+            "seat_choices": SEAT_CHOICES,
+            "inactive_choices": INACTIVE_CHOICES,
+            "inactive_value": str(result.inactive_days or ""),
         },
     )
 
@@ -131,6 +156,12 @@ def student_action(request: HttpRequest, school_id: int, student_id: int, op: st
 
 
 def _confirm_delete(request, scope, school, product, student, back, *, error):  # type: ignore[no-untyped-def]
+    # issue 17.10: say what the deletion frees (the what-if model), in the admin's scope
+    freed = seats_freed_preview(
+        scope=scope, school=school, student_ids=[student.pk], kind=DELETE_STUDENTS
+    )
+    elsewhere = sum(f.seats for f in freed if not scope.covers_school(f.school.pk))
+    freed = [f for f in freed if scope.covers_school(f.school.pk)]
     return TemplateResponse(
         request,
         "students/confirm_delete.html",
@@ -141,6 +172,9 @@ def _confirm_delete(request, scope, school, product, student, back, *, error):  
             "student": student,
             "back": back,
             "error": error,
+            "freed": freed,
+            "freed_elsewhere": elsewhere,
+            "freed_total": sum(f.seats for f in freed) + elsewhere,
             "page_title": "Delete student",
         },
         status=200,  # htmx (boosted form) swaps only 2xx answers

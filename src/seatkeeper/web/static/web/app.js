@@ -38,7 +38,8 @@ document.addEventListener("change", function (event) {
   // <input type="checkbox" data-select-all="NAME">: tick or untick every input named NAME.
   var name = el.getAttribute("data-select-all");
   if (name) {
-    document.querySelectorAll('input[name="' + name + '"]').forEach(function (box) {
+    // (issue 17.9 tables mark their row boxes data-select="NAME"; htmx-swapped rows work too)
+    document.querySelectorAll('input[name="' + name + '"], input[data-select="' + name + '"]').forEach(function (box) {
       box.checked = el.checked;
     });
   }
