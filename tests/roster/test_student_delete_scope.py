@@ -68,7 +68,8 @@ def test_web_delete_of_a_visiting_student_is_refused(world_a) -> None:  # type: 
     assert student.deleted_at is None
     listing = c.get(f"/schools/{school.pk}/students/").content.decode()
     assert url not in listing  # no Delete button for them, Un-enroll stays
-    assert f"/schools/{school.pk}/students/{student.pk}/unenroll/" in listing
+    # Un-enroll stays, through the confirm page saying the seats freed (issue 17.10)
+    assert f"/schools/{school.pk}/students/bulk/?action=unenroll&amp;ids={student.pk}&" in listing
 
 
 def test_api_delete_of_a_visiting_student_is_403_and_changes_nothing(world_a) -> None:  # type: ignore[no-untyped-def]
