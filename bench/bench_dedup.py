@@ -536,6 +536,12 @@ def _one_letter(rng: random.Random, name: str) -> str:
 
 
 def _twin_names(rng: random.Random, names: object, first: str) -> str:
+    while (other := _twin_name(rng, names, first)).casefold() == first.casefold():
+        pass
+    return other
+
+
+def _twin_name(rng: random.Random, names: object, first: str) -> str:
     r = rng.random()
     if r < 1 / 3:  # share a given name: "María Eugenia" / "José María"
         return f"{names.first()} {first.split()[0]}"  # type: ignore[attr-defined]

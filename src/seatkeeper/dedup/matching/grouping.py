@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from seatkeeper.dedup.matching.blocking import candidate_pairs
 from seatkeeper.dedup.matching.names import Norm, Person, normalise
-from seatkeeper.dedup.matching.scoring import PRIOR, compare, score_of
+from seatkeeper.dedup.matching.scoring import (
+    PRIOR,
+    SAME_CLASS_MAX,
+    SAME_CLASS_MIN,
+    Context,
+    compare,
+    score_of,
+)
 
 DEFAULT_THRESHOLD = 0.9
 CONSISTENCY = 0.001  # a group never holds a pair scoring below this (plainly two people)
@@ -46,6 +53,43 @@ def _tf_table(norms: Iterable[Norm]) -> Callable[[str, str], float]:
         return max(c.get(value, 0), 1) / total
 
     return tf
+
+
+def _context(norms: list[Norm]) -> Context:
+    """School and grade on this data set: the weight of sharing both (how rare it is for two
+    accounts to share them by chance; one child's accounts share them ~3 times in 4), and the
+    name frequency per school (issue 14.2)."""
+    classes: Counter[tuple[int, str]] = Counter()
+    size: Counter[int] = Counter()
+    firsts: Counter[tuple[int, str]] = Counter()
+    lasts: Counter[tuple[int, str]] = Counter()
+    for n in norms:
+        if n.school_id is None:
+            continue
+        size[n.school_id] += 1
+        if n.grade:
+            classes[(n.school_id, n.grade)] += 1
+        if n.first:
+            firsts[(n.school_id, n.first[0])] += 1
+        if n.last:
+            lasts[(n.school_id, " ".join(n.last))] += 1
+    total = sum(classes.values())
+    if total < 50:  # too few to say: the default weight, no name counts
+        return Context()
+    chance = sum(c * c for c in classes.values()) / (total * total)
+    weight = max(SAME_CLASS_MIN, min(SAME_CLASS_MAX, math.log(0.75 / chance)))
+
+    def common(n: Norm) -> float:
+        s = n.school_id
+        if s is None or not n.first or not n.last:
+            return 0.0
+        k = size[s]
+        if k < 50:
+            return 0.0
+        share = firsts[(s, n.first[0])] / k * lasts[(s, " ".join(n.last))] / k
+        return classes[(s, n.grade)] * share
+
+    return Context(same_class=weight, common=common)
 
 
 DENSITY_REF = 0.1  # deterministic duplicate pairs per record in a typical district
@@ -114,6 +158,7 @@ def _find_groups(
 ) -> list[Match]:
     norms = [normalise(p) for p in people]
     tf = _tf_table(norms)
+    ctx = _context(norms)
     prior += density_shift(norms)
     pairs = candidate_pairs(norms)
     total = len(pairs)
@@ -124,19 +169,20 @@ def _find_groups(
         a, b = norms[i], norms[j]
         if frozenset((a.id, b.id)) in excluded:
             continue
-        tally = compare(a, b, tf)
+        tally = compare(a, b, tf, ctx)
         s = score_of(tally.weight, prior)
-        if s >= threshold:
+        if s >= threshold and not tally.veto:
             edges.append((s, i, j, tuple(tally.evidence)))
     if progress is not None:
         progress(total, total)
-    return _cluster(norms, edges, tf, excluded, prior)
+    return _cluster(norms, edges, tf, ctx, excluded, prior)
 
 
 def _cluster(
     norms: list[Norm],
     edges: list[tuple[float, int, int, tuple[str, ...]]],
     tf: Callable[[str, str], float],
+    ctx: Context,
     excluded: set[frozenset[int]],
     prior: float,
 ) -> list[Match]:
@@ -155,7 +201,7 @@ def _cluster(
             used[ri].append((s, ev))
             continue
         mi, mj = members.get(ri, [i]), members.get(rj, [j])
-        if not _consistent(norms, mi, mj, tf, excluded, prior):
+        if not _consistent(norms, mi, mj, tf, ctx, excluded, prior):
             continue
         parent[rj] = ri
         members[ri] = mi + mj
@@ -178,6 +224,7 @@ def _consistent(
     a: list[int],
     b: list[int],
     tf: Callable[[str, str], float],
+    ctx: Context,
     excluded: set[frozenset[int]],
     prior: float,
 ) -> bool:
@@ -187,6 +234,7 @@ def _consistent(
         for j in b:
             if frozenset((norms[i].id, norms[j].id)) in excluded:
                 return False
-            if score_of(compare(norms[i], norms[j], tf).weight, prior) < CONSISTENCY:
+            tally = compare(norms[i], norms[j], tf, ctx)
+            if tally.veto or score_of(tally.weight, prior) < CONSISTENCY:
                 return False
     return True
