@@ -19,7 +19,10 @@ from seatkeeper.dedup.matching.blocking import FULL_BLOCK, WINDOW, block_keys, c
 from seatkeeper.dedup.matching.grouping import (
     CONSISTENCY,
     DEFAULT_THRESHOLD,
+    POSSIBLE_FLOOR,
+    Link,
     Match,
+    Possible,
     density_shift,
     find_groups,
 )
@@ -40,7 +43,10 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "FULL_BLOCK",
     "PRIOR",
+    "Link",
     "Match",
+    "POSSIBLE_FLOOR",
+    "Possible",
     "Norm",
     "Person",
     "WINDOW",

@@ -23,15 +23,41 @@ from seatkeeper.dedup.matching.scoring import (
 
 DEFAULT_THRESHOLD = 0.9
 CONSISTENCY = 0.001  # a group never holds a pair scoring below this (plainly two people)
+# Links from this score up to the threshold attach an account to a group as "possible" (shown
+# apart, never merged with the group; issue 14.1).
+POSSIBLE_FLOOR = 0.5
+
+
+@dataclass(frozen=True)
+class Link:
+    """One scored pair of record ids (low, high) and its evidence."""
+
+    ids: tuple[int, int]
+    score: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Possible:
+    """An account linked to a group only below the threshold: shown apart as "possible"."""
+
+    id: int
+    score: float
+    linked_to: int
+    evidence: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Match:
-    """A group found by `find_groups`: record ids, score, evidence in words."""
+    """A group found by `find_groups`: the accounts held together by links at or over the
+    threshold (ids, their weakest link as score, evidence in words, every such link in
+    `pairs`), and weaker accounts apart in `possible` (issue 14.1)."""
 
     ids: tuple[int, ...]
     score: float
     evidence: tuple[str, ...]
+    pairs: tuple[Link, ...] = ()
+    possible: tuple[Possible, ...] = ()
 
 
 def _tf_table(norms: Iterable[Norm]) -> Callable[[str, str], float]:
@@ -162,7 +188,9 @@ def _find_groups(
     prior += density_shift(norms)
     pairs = candidate_pairs(norms)
     total = len(pairs)
+    floor = min(threshold, POSSIBLE_FLOOR)
     edges: list[tuple[float, int, int, tuple[str, ...]]] = []
+    weak: list[tuple[float, int, int, tuple[str, ...]]] = []
     for done, (i, j) in enumerate(pairs, 1):
         if progress is not None and done % 50_000 == 0:
             progress(done, total)
@@ -171,24 +199,28 @@ def _find_groups(
             continue
         tally = compare(a, b, tf, ctx)
         s = score_of(tally.weight, prior)
-        if s >= threshold and not tally.veto:
-            edges.append((s, i, j, tuple(tally.evidence)))
+        if s >= floor and not tally.veto:
+            (edges if s >= threshold else weak).append((s, i, j, tuple(tally.evidence)))
     if progress is not None:
         progress(total, total)
-    return _cluster(norms, edges, tf, ctx, excluded, prior)
+    return _cluster(norms, edges, weak, tf, ctx, excluded, prior)
 
 
 def _cluster(
     norms: list[Norm],
     edges: list[tuple[float, int, int, tuple[str, ...]]],
+    weak: list[tuple[float, int, int, tuple[str, ...]]],
     tf: Callable[[str, str], float],
     ctx: Context,
     excluded: set[frozenset[int]],
     prior: float,
 ) -> list[Match]:
+    """Groups held by links at the threshold (a weak member never lowers a group's score or
+    hides a certain pair: it is not in the group), then weak links attach accounts in no group
+    as "possible" members of the group they link to, when consistent with all of it."""
     parent: dict[int, int] = {}
     members: dict[int, list[int]] = {}
-    used: dict[int, list[tuple[float, tuple[str, ...]]]] = {}
+    used: dict[int, list[tuple[float, int, int, tuple[str, ...]]]] = {}
 
     def root(x: int) -> int:
         while parent.get(x, x) != x:
@@ -198,7 +230,7 @@ def _cluster(
     for s, i, j, ev in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
         ri, rj = root(i), root(j)
         if ri == rj:
-            used[ri].append((s, ev))
+            used[ri].append((s, i, j, ev))
             continue
         mi, mj = members.get(ri, [i]), members.get(rj, [j])
         if not _consistent(norms, mi, mj, tf, ctx, excluded, prior):
@@ -206,15 +238,41 @@ def _cluster(
         parent[rj] = ri
         members[ri] = mi + mj
         members.pop(rj, None)
-        used[ri] = used.pop(ri, []) + used.pop(rj, []) + [(s, ev)]
+        used[ri] = used.pop(ri, []) + used.pop(rj, []) + [(s, i, j, ev)]
+    group_of = {k: r for r, mem in members.items() for k in mem}
+    possible: dict[int, list[Possible]] = {}
+    taken: set[int] = set()
+    for s, i, j, ev in sorted(weak, key=lambda e: (-e[0], e[1], e[2])):
+        if (i in group_of) == (j in group_of):
+            continue  # both in groups, or neither: no group to attach to
+        inside, other = (i, j) if i in group_of else (j, i)
+        r = group_of[inside]
+        if other in taken or not _consistent(norms, members[r], [other], tf, ctx, excluded, prior):
+            continue
+        taken.add(other)
+        possible.setdefault(r, []).append(
+            Possible(id=norms[other].id, score=s, linked_to=norms[inside].id, evidence=ev)
+        )
     out = []
     for r, mem in members.items():
-        scores = [s for s, _ in used[r]]
+        links = sorted(used[r], key=lambda u: (-u[0], u[1], u[2]))
         evidence: list[str] = []
-        for _, ev in sorted(used[r], key=lambda u: -u[0]):
+        for _, _, _, ev in links:
             evidence.extend(w for w in ev if w not in evidence)
         ids = tuple(sorted(norms[k].id for k in mem))
-        out.append(Match(ids=ids, score=min(scores), evidence=tuple(evidence)))
+        pairs = tuple(
+            Link(ids=tuple(sorted((norms[i].id, norms[j].id))), score=s, evidence=ev)  # type: ignore[arg-type]
+            for s, i, j, ev in links
+        )
+        out.append(
+            Match(
+                ids=ids,
+                score=min(u[0] for u in links),
+                evidence=tuple(evidence),
+                pairs=pairs,
+                possible=tuple(possible.get(r, ())),
+            )
+        )
     out.sort(key=lambda m: (-m.score, m.ids[0]))
     return out
 
@@ -229,7 +287,7 @@ def _consistent(
     prior: float,
 ) -> bool:
     if len(a) * len(b) == 1:
-        return True
+        return frozenset((norms[a[0]].id, norms[b[0]].id)) not in excluded
     for i in a:
         for j in b:
             if frozenset((norms[i].id, norms[j].id)) in excluded:
