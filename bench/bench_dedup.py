@@ -37,6 +37,7 @@ from seatkeeper.dedup.matching import (  # noqa: E402
     candidate_pairs,
     find_groups,
     normalise,
+    scored_pairs,
 )
 
 QUICK_ARGS = ["quality", "--sets", "febrl1,students"]  # bench/run_all.py: ~20 s
@@ -721,8 +722,32 @@ def k12_report(s: K12Set, seed: int) -> dict:
             f"| {sc} | {n_true} | {d['precision']:.3f} / {d['recall']:.3f} / {d['f1']:.3f} | "
             f"{b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f} |"
         )
+    print()
+    print(f"reliability, seed {seed}: every candidate pair by its shown score")
+    print("| score | pairs | mean score | share real duplicates |")
+    print("|---|---|---|---|")
+    for lo, hi, n, mean, share in reliability(s):
+        print(f"| {lo:.3f}-{min(hi, 1):.3f} | {n} | {mean:.3f} | {share:.3f} |")
     print(json.dumps({"seed": seed, **res}), file=sys.stderr)
     return res
+
+
+RELIABILITY_BINS = [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 0.999, 1.0001]
+
+
+def reliability(s: K12Set) -> list[tuple[float, float, int, float, float]]:
+    """Per score bin: pairs, mean shown score, share that are real duplicates (calibration)."""
+    rows = [[0, 0, 0.0] for _ in RELIABILITY_BINS[:-1]]
+    for a, b, score in scored_pairs(s.people):
+        k = max(i for i in range(len(rows)) if RELIABILITY_BINS[i] <= score)
+        rows[k][0] += 1
+        rows[k][1] += s.entity[a] == s.entity[b]
+        rows[k][2] += score
+    return [
+        (RELIABILITY_BINS[i], RELIABILITY_BINS[i + 1], n, tot / n, tp / n)
+        for i, (n, tp, tot) in enumerate(rows)
+        if n
+    ]
 
 
 # --- evaluation --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from seatkeeper.dedup.matching.grouping import (
     Possible,
     density_shift,
     find_groups,
+    scored_pairs,
 )
 from seatkeeper.dedup.matching.names import (
     Norm,
@@ -63,5 +64,6 @@ __all__ = [
     "pair_score",
     "phonetic",
     "score_of",
+    "scored_pairs",
     "tokens",
 ]

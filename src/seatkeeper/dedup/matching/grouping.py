@@ -17,6 +17,7 @@ from seatkeeper.dedup.matching.scoring import (
     SAME_CLASS_MAX,
     SAME_CLASS_MIN,
     Context,
+    Tally,
     compare,
     score_of,
 )
@@ -186,11 +187,25 @@ def _find_groups(
     tf = _tf_table(norms)
     ctx = _context(norms)
     prior += density_shift(norms)
-    pairs = candidate_pairs(norms)
-    total = len(pairs)
     floor = min(threshold, POSSIBLE_FLOOR)
     edges: list[tuple[float, int, int, tuple[str, ...]]] = []
     weak: list[tuple[float, int, int, tuple[str, ...]]] = []
+    for i, j, s, tally in _scored(norms, tf, ctx, prior, excluded, progress):
+        if s >= floor and not tally.veto:
+            (edges if s >= threshold else weak).append((s, i, j, tuple(tally.evidence)))
+    return _cluster(norms, edges, weak, tf, ctx, excluded, prior)
+
+
+def _scored(
+    norms: list[Norm],
+    tf: Callable[[str, str], float],
+    ctx: Context,
+    prior: float,
+    excluded: set[frozenset[int]],
+    progress: Callable[[int, int], None] | None,
+) -> Iterator[tuple[int, int, float, Tally]]:
+    pairs = candidate_pairs(norms)
+    total = len(pairs)
     for done, (i, j) in enumerate(pairs, 1):
         if progress is not None and done % 50_000 == 0:
             progress(done, total)
@@ -198,12 +213,23 @@ def _find_groups(
         if frozenset((a.id, b.id)) in excluded:
             continue
         tally = compare(a, b, tf, ctx)
-        s = score_of(tally.weight, prior)
-        if s >= floor and not tally.veto:
-            (edges if s >= threshold else weak).append((s, i, j, tuple(tally.evidence)))
+        yield i, j, score_of(tally.weight, prior), tally
     if progress is not None:
         progress(total, total)
-    return _cluster(norms, edges, weak, tf, ctx, excluded, prior)
+
+
+def scored_pairs(people: list[Person], *, prior: float = PRIOR) -> list[tuple[int, int, float]]:
+    """Every candidate pair as (id, id, shown score), a vetoed pair (twins) at 0: what
+    `find_groups` links from (for the reliability table in bench/README.md)."""
+    norms = [normalise(p) for p in people]
+    tf = _tf_table(norms)
+    ctx = _context(norms)
+    prior += density_shift(norms)
+    with _gc_paused():
+        return [
+            (norms[i].id, norms[j].id, 0.0 if t.veto else s)
+            for i, j, s, t in _scored(norms, tf, ctx, prior, set(), None)
+        ]
 
 
 def _cluster(
