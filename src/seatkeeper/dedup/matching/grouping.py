@@ -103,6 +103,10 @@ def _context(norms: list[Norm]) -> Context:
     total = sum(classes.values())
     if total < 50:  # too few to say: the default weight, no name counts
         return Context()
+    # A name held once in a school can never be common there (the expected count needs both
+    # names held many times): keep only the repeated ones (memory at 1M students).
+    firsts = Counter({k: c for k, c in firsts.items() if c > 1})
+    lasts = Counter({k: c for k, c in lasts.items() if c > 1})
     chance = sum(c * c for c in classes.values()) / (total * total)
     weight = max(SAME_CLASS_MIN, min(SAME_CLASS_MAX, math.log(0.75 / chance)))
 
