@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from seatkeeper.dedup.matching import (  # noqa: E402
     candidate_pairs,
     find_groups,
     normalise,
+    scored_pairs,
 )
 
 QUICK_ARGS = ["quality", "--sets", "febrl1,students"]  # bench/run_all.py: ~20 s
@@ -489,6 +491,265 @@ def _nickname(rng: random.Random, first: str) -> str:
     return rng.choice(nicks).capitalize() if nicks else ""
 
 
+# --- K-12 scenarios (issue 14) -----------------------------------------------------------------
+
+# Real shares of the causes of second accounts in a district (issue 14.5); they sum to ~1.
+K12_SHARES = {"teacher": 1 / 3, "transfer": 1 / 4, "reimport": 1 / 5, "selfsignup": 1 / 5}
+K12_SCENARIOS = ("teacher", "transfer", "reimport", "selfsignup", "multi", "twins", "siblings")
+TWIN_SHARE = 0.06  # of multi-child households
+ORIGINALS = ("original", "twin", "sibling")
+PERSONAL = ("gmail.com", "yahoo.com", "outlook.com", "icloud.com", "hotmail.com")
+
+
+@dataclass
+class K12Set:
+    """A generated K-12 district: records, entity per record, scenario per record (the cause
+    of a copy; "original", "twin" or "sibling" otherwise), household per record."""
+
+    people: list[Person]
+    entity: dict[int, str]
+    kind: dict[int, str]
+    household: dict[int, str]
+
+    def label(self, pair: frozenset[int]) -> str:
+        """The scenario a pair belongs to: a true pair by the copy's cause ("multi" for two
+        copies), a false pair by the household (twins, siblings) or a copy's cause."""
+        a, b = sorted(pair)
+        ka, kb = self.kind[a], self.kind[b]
+        if self.entity[a] == self.entity[b]:
+            if ka in ORIGINALS:
+                return kb
+            return ka if kb in ORIGINALS else "multi"
+        if self.household[a] == self.household[b]:
+            return "twins" if ka == kb == "twin" else "siblings"
+        for k in (ka, kb):
+            if k not in ORIGINALS:
+                return k
+        return "other"
+
+
+def _one_letter(rng: random.Random, name: str) -> str:
+    """Another name one letter away ("Rachana" / "Yachana")."""
+    i = 0 if rng.random() < 0.5 else rng.randrange(1, len(name))
+    pool = "BCDFGHJKLMNPRSTVWY" if i == 0 else "aeiounrlst"
+    c = rng.choice([x for x in pool if x.lower() != name[i].lower()])
+    return name[:i] + c + name[i + 1 :]
+
+
+def _twin_names(rng: random.Random, names: object, first: str) -> str:
+    while (other := _twin_name(rng, names, first)).casefold() == first.casefold():
+        pass
+    return other
+
+
+def _twin_name(rng: random.Random, names: object, first: str) -> str:
+    r = rng.random()
+    if r < 1 / 3:  # share a given name: "María Eugenia" / "José María"
+        return f"{names.first()} {first.split()[0]}"  # type: ignore[attr-defined]
+    if r < 2 / 3 and len(first) >= 4:
+        return _one_letter(rng, first)
+    return names.first()  # type: ignore[attr-defined]
+
+
+def _ascii(s: str) -> str:
+    import unicodedata
+
+    return (
+        "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+        .encode("ascii", "ignore")
+        .decode()
+        or s
+    )
+
+
+def _k12_copy(rng: random.Random, p: Person, cause: str, schools: int) -> Person:
+    d = dict(p.__dict__)
+    first, last = p.first_name, p.last_name
+    nick = _nickname(rng, first.split()[0]) if first else ""
+    if cause == "teacher":  # typed by a teacher: no number, no birth date, same school + grade
+        d.update(number="", date_of_birth=None, email="")
+        r = rng.random()
+        if r < 0.35 and nick:
+            first = nick
+        elif r < 0.5:
+            first = _typo(rng, first)
+        if rng.random() < 0.6:
+            first = first.lower()
+        if rng.random() < 0.4:
+            last = last.lower()
+        if rng.random() < 0.2:
+            first = first.split()[0]
+    elif cause == "transfer":  # same number, name, birth date; grade + 1 at another school
+        g = 0 if p.grade == "K" else int(p.grade)
+        d["grade"] = str(min(12, g + 1))
+        d["school_id"] = (p.school_id + rng.randrange(1, schools)) % schools if schools > 1 else 0
+        d["email"] = "" if rng.random() < 0.5 else p.email.replace("@", "1@")
+    elif cause == "reimport":  # the SIS file again, with format drift
+        if rng.random() < 0.4:
+            first, last = first.upper(), last.upper()
+        if rng.random() < 0.3:
+            first, last = _ascii(first), _ascii(last)
+        if rng.random() < 0.2:
+            last = last.replace("-", " ")
+        if rng.random() < 0.4 and p.number:
+            d["number"] = p.number.zfill(9)
+        if rng.random() < 0.15:
+            d["number"] = ""
+        if rng.random() < 0.15 and p.date_of_birth and p.date_of_birth.day <= 12:
+            x = p.date_of_birth
+            d["date_of_birth"] = dt.date(x.year, x.day, x.month)
+        if rng.random() < 0.5:
+            d["email"] = ""
+    elif cause == "selfsignup":  # the student signs up with a personal email
+        year = p.date_of_birth.year if p.date_of_birth else 2012
+        f0, l0 = _ascii(first.split()[0]).lower(), _ascii(last.split()[0]).lower()
+        local = rng.choice([f"{f0}.{l0}{year % 100}", f"{f0[0]}{l0}{year}", f"{f0}{l0}"])
+        d.update(number="", email=f"{local}@{rng.choice(PERSONAL)}")
+        if rng.random() < 0.6:
+            d["date_of_birth"] = None
+        if rng.random() < 0.25 and nick:
+            first = nick
+        if rng.random() < 0.6:
+            first, last = first.lower(), last.lower()
+    d["first_name"], d["last_name"] = first, last
+    return Person(**d)
+
+
+def k12(n: int = 6000, *, seed: int = 7, dup_rate: float = 0.12) -> K12Set:
+    """A K-12 district of about n accounts: households of 1-4 children (siblings share the
+    surname, twins in ~6% of multi-child households: consecutive numbers, same birth date,
+    surname, grade and school, first names sharing a token, one letter apart or unlike), and
+    second accounts from the four causes at their real shares (K12_SHARES); about one copied
+    child in six gets a second copy of another cause."""
+    rng = random.Random(seed)
+    names = _census_names(seed)
+    schools = max(2, n // 600)
+    out = K12Set([], {}, {}, {})
+    causes, weights = list(K12_SHARES), list(K12_SHARES.values())
+    number = 100000 + rng.randrange(1000)
+
+    def add(p: Person, ent: str, kind: str, house: str) -> None:
+        i = len(out.people) + 1
+        out.people.append(Person(**{**p.__dict__, "id": i}))
+        out.entity[i], out.kind[i], out.household[i] = ent, kind, house
+
+    h = 0
+    while len(out.people) < n:
+        h += 1
+        size = rng.choices([1, 2, 3, 4], [60, 28, 10, 2])[0]
+        last = names.last()
+        school = rng.randrange(schools)
+        twins = size > 1 and rng.random() < TWIN_SHARE
+        kids: list[Person] = []
+        for k in range(size):
+            if twins and k == 1:
+                t = kids[0]
+                number += 1
+                first = _twin_names(rng, names, t.first_name)
+                p = Person(
+                    **{**t.__dict__, "first_name": first, "number": str(number), "email": ""}
+                )
+            else:
+                grade = rng.randint(0, 12)
+                first = names.first()
+                if rng.random() < 0.08:
+                    first = f"{first} {names.first()}"
+                number += rng.randint(1, 40)
+                p = Person(
+                    id=0,
+                    first_name=first,
+                    last_name=last,
+                    date_of_birth=dt.date(2020 - grade - 5, rng.randint(1, 12), rng.randint(1, 28))
+                    if rng.random() > 0.03
+                    else None,
+                    grade="K" if grade == 0 else str(grade),
+                    number=str(number),
+                    email=(
+                        f"{_ascii(first.split()[0]).lower()}.{_ascii(last.split()[0]).lower()}"
+                        f"{number % 1000}@students.district.org"
+                    )
+                    if rng.random() < 0.7
+                    else "",
+                    school_id=school if rng.random() < 0.6 else rng.randrange(schools),
+                )
+            kids.append(p)
+        for k, p in enumerate(kids):
+            ent = f"h{h}k{k}"
+            kind = "twin" if twins and k < 2 else ("sibling" if size > 1 else "original")
+            add(p, ent, kind, f"h{h}")
+            if rng.random() < dup_rate:
+                first_cause = rng.choices(causes, weights)[0]
+                add(_k12_copy(rng, p, first_cause, schools), ent, first_cause, f"h{h}")
+                if rng.random() < 1 / 6:
+                    other = rng.choice([c for c in causes if c != first_cause])
+                    add(_k12_copy(rng, p, other, schools), ent, other, f"h{h}")
+    return out
+
+
+def k12_eval(s: K12Set, thresholds: list[float] | None = None) -> dict:
+    """P / R / F1 overall and per scenario at each threshold; default and best."""
+    true = truth_pairs(s.entity)
+    per: dict[float, dict] = {}
+    for t in thresholds or sorted(set(GRID) | {DEFAULT_THRESHOLD}):
+        pred = group_pairs([g.ids for g in find_groups(s.people, threshold=t)])
+        row = {"all": prf(pred, true)}
+        for sc in K12_SCENARIOS:
+            ts = {p for p in true if s.label(p) == sc}
+            ps = {p for p in pred if s.label(p) == sc}
+            row[sc] = prf(ps, ts) | {"true": len(ts)}
+        per[t] = row
+    best = max(per, key=lambda t: per[t]["all"]["f1"])
+    return {"default": per[DEFAULT_THRESHOLD], "best_threshold": best, "best": per[best]}
+
+
+def k12_report(s: K12Set, seed: int) -> dict:
+    t0 = time.perf_counter()
+    res = k12_eval(s)
+    secs = time.perf_counter() - t0
+    true = truth_pairs(s.entity)
+    print(f"## k12 seed {seed}: {len(s.people)} records, {len(true)} true pairs, {secs:.1f} s")
+    print(
+        f"| scenario | true pairs | @{DEFAULT_THRESHOLD} P / R / F1 | best ({res['best_threshold']}) P / R / F1 |"
+    )
+    print("|---|---|---|---|")
+    for sc in ("all", *K12_SCENARIOS):
+        d, b = res["default"][sc], res["best"][sc]
+        n_true = len(true) if sc == "all" else d["true"]
+        if sc in ("twins", "siblings"):
+            print(f"| {sc} (false pairs) | - | {d['pairs']} wrongly joined | {b['pairs']} |")
+            continue
+        print(
+            f"| {sc} | {n_true} | {d['precision']:.3f} / {d['recall']:.3f} / {d['f1']:.3f} | "
+            f"{b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f} |"
+        )
+    print()
+    print(f"reliability, seed {seed}: every candidate pair by its shown score")
+    print("| score | pairs | mean score | share real duplicates |")
+    print("|---|---|---|---|")
+    for lo, hi, n, mean, share in reliability(s):
+        print(f"| {lo:.3f}-{min(hi, 1):.3f} | {n} | {mean:.3f} | {share:.3f} |")
+    print(json.dumps({"seed": seed, **res}), file=sys.stderr)
+    return res
+
+
+RELIABILITY_BINS = [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.99, 0.999, 1.0001]
+
+
+def reliability(s: K12Set) -> list[tuple[float, float, int, float, float]]:
+    """Per score bin: pairs, mean shown score, share that are real duplicates (calibration)."""
+    rows = [[0, 0, 0.0] for _ in RELIABILITY_BINS[:-1]]
+    for a, b, score in scored_pairs(s.people):
+        k = max(i for i in range(len(rows)) if RELIABILITY_BINS[i] <= score)
+        rows[k][0] += 1
+        rows[k][1] += s.entity[a] == s.entity[b]
+        rows[k][2] += score
+    return [
+        (RELIABILITY_BINS[i], RELIABILITY_BINS[i + 1], n, tot / n, tp / n)
+        for i, (n, tp, tot) in enumerate(rows)
+        if n
+    ]
+
+
 # --- evaluation --------------------------------------------------------------------------------
 
 
@@ -700,6 +961,9 @@ def main() -> None:
     q = sub.add_parser("quality")
     q.add_argument("--sets", default="febrl1,febrl2,febrl3,students")
     q.add_argument("--no-splink", action="store_true")
+    k = sub.add_parser("k12", help="issue 14: the K-12 scenario table (per cause of a copy)")
+    k.add_argument("--n", type=int, default=6000)
+    k.add_argument("--seeds", default="7,8")
     s = sub.add_parser("scale")
     s.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
     s.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
@@ -708,6 +972,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.cmd == "quality":
         quality(args.sets.split(","), not args.no_splink)
+    elif args.cmd == "k12":
+        for seed in (int(x) for x in args.seeds.split(",")):
+            k12_report(k12(args.n, seed=seed), seed)
     elif args.one:
         one = scale_db if args.db else scale_one
         print(json.dumps(one(args.sizes[0], args.names)), flush=True)

@@ -111,7 +111,7 @@ def test_twins_with_consecutive_numbers_and_a_rare_surname_are_not_grouped() -> 
     assert all(not {50001, 50002} & set(g.ids) for g in groups)
     score, evidence = pair_score(*twins)
     assert score < 0.01
-    assert "different first names, same surname and birth date (twins?)" in evidence
+    assert any("twins" in e for e in evidence)
     assert "student number one digit apart" not in evidence
 
 

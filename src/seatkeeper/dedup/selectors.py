@@ -59,6 +59,25 @@ class Account:
 
 
 @dataclass(frozen=True)
+class PossibleMember:
+    """An account linked to a group only below the threshold (issue 14.1): shown apart, not
+    merged with the group, with the score and evidence of its best link."""
+
+    account: Account
+    score: float
+    linked_to: int
+    evidence: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account.as_dict(),
+            "score": self.score,
+            "linked_to": self.linked_to,
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
 class DuplicateGroup:
     """Accounts of one student: score 0..1, evidence in words, keeper and seats a merge frees."""
 
@@ -68,6 +87,8 @@ class DuplicateGroup:
     evidence: tuple[str, ...]
     seats_freed: int
     accounts: tuple[Account, ...] = field(default=(), compare=False)
+    pairs: tuple[matching.Link, ...] = field(default=(), compare=False)
+    possible: tuple[PossibleMember, ...] = field(default=(), compare=False)
 
     @property
     def ids(self) -> tuple[int, ...]:
@@ -87,6 +108,8 @@ class TeacherDuplicateGroup:
     evidence: tuple[str, ...]
     seats_freed: int = 0
     accounts: tuple[Account, ...] = field(default=(), compare=False)
+    pairs: tuple[matching.Link, ...] = field(default=(), compare=False)
+    possible: tuple[PossibleMember, ...] = field(default=(), compare=False)
 
     @property
     def ids(self) -> tuple[int, ...]:
@@ -103,7 +126,23 @@ def _group_dict(g: DuplicateGroup | TeacherDuplicateGroup) -> dict[str, Any]:
         "keeper": g.keeper_id,
         "evidence": list(g.evidence),
         "seats_freed": g.seats_freed,
+        # issue 14.1 (added keys): each certain link with its own evidence, and the accounts
+        # linked only below the threshold, apart (never part of "accounts" or a merge)
+        "pairs": [
+            {"ids": list(p.ids), "score": p.score, "evidence": list(p.evidence)} for p in g.pairs
+        ],
+        "possible": [p.as_dict() for p in g.possible],
     }
+
+
+def _possible(m: matching.Match, account: Callable[[int], Account]) -> tuple[PossibleMember, ...]:
+    return tuple(
+        PossibleMember(account(p.id), p.score, p.linked_to, p.evidence) for p in m.possible
+    )
+
+
+def _all_ids(matches: Iterable[matching.Match]) -> list[int]:
+    return sorted({i for m in matches for i in (*m.ids, *(p.id for p in m.possible))})
 
 
 def groups_as_dict(
@@ -265,7 +304,7 @@ def student_duplicate_groups(
         excluded=excluded_pairs(district.pk, Kind.STUDENT),
         progress=progress,
     )
-    ids = sorted({i for m in matches for i in m.ids})
+    ids = _all_ids(matches)
     in_use = student_in_use(district.pk, ids)
     seats = student_seats(district.pk, ids)
     info = {
@@ -286,6 +325,8 @@ def student_duplicate_groups(
                 evidence=m.evidence,
                 seats_freed=seats_freed_by_merge(seats, m.ids),
                 accounts=accounts,
+                pairs=m.pairs,
+                possible=_possible(m, lambda i: Account(i, *info[i], in_use=in_use[i])),
             )
         )
     return out
@@ -356,7 +397,7 @@ def teacher_duplicate_groups(
         progress=progress,
         prior=TEACHER_PRIOR,
     )
-    ids = sorted({i for m in matches for i in m.ids})
+    ids = _all_ids(matches)
     in_use = teacher_in_use(district.pk, ids)
     info = {
         r[0]: r[1:]
@@ -374,6 +415,8 @@ def teacher_duplicate_groups(
                 keeper_id=recommend_keeper(accounts),
                 evidence=m.evidence,
                 accounts=accounts,
+                pairs=m.pairs,
+                possible=_possible(m, lambda i: Account(i, *info[i], in_use=in_use[i])),
             )
         )
     return out

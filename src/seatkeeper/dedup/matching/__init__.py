@@ -19,9 +19,13 @@ from seatkeeper.dedup.matching.blocking import FULL_BLOCK, WINDOW, block_keys, c
 from seatkeeper.dedup.matching.grouping import (
     CONSISTENCY,
     DEFAULT_THRESHOLD,
+    POSSIBLE_FLOOR,
+    Link,
     Match,
+    Possible,
     density_shift,
     find_groups,
+    scored_pairs,
 )
 from seatkeeper.dedup.matching.names import (
     Norm,
@@ -40,7 +44,10 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "FULL_BLOCK",
     "PRIOR",
+    "Link",
     "Match",
+    "POSSIBLE_FLOOR",
+    "Possible",
     "Norm",
     "Person",
     "WINDOW",
@@ -57,5 +64,6 @@ __all__ = [
     "pair_score",
     "phonetic",
     "score_of",
+    "scored_pairs",
     "tokens",
 ]

@@ -12,19 +12,53 @@ from dataclasses import dataclass
 
 from seatkeeper.dedup.matching.blocking import candidate_pairs
 from seatkeeper.dedup.matching.names import Norm, Person, normalise
-from seatkeeper.dedup.matching.scoring import PRIOR, compare, score_of
+from seatkeeper.dedup.matching.scoring import (
+    PRIOR,
+    SAME_CLASS_MAX,
+    SAME_CLASS_MIN,
+    Context,
+    Tally,
+    compare,
+    score_of,
+)
 
 DEFAULT_THRESHOLD = 0.9
 CONSISTENCY = 0.001  # a group never holds a pair scoring below this (plainly two people)
+# Links from this score up to the threshold attach an account to a group as "possible" (shown
+# apart, never merged with the group; issue 14.1).
+POSSIBLE_FLOOR = 0.5
+
+
+@dataclass(frozen=True)
+class Link:
+    """One scored pair of record ids (low, high) and its evidence."""
+
+    ids: tuple[int, int]
+    score: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Possible:
+    """An account linked to a group only below the threshold: shown apart as "possible"."""
+
+    id: int
+    score: float
+    linked_to: int
+    evidence: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Match:
-    """A group found by `find_groups`: record ids, score, evidence in words."""
+    """A group found by `find_groups`: the accounts held together by links at or over the
+    threshold (ids, their weakest link as score, evidence in words, every such link in
+    `pairs`), and weaker accounts apart in `possible` (issue 14.1)."""
 
     ids: tuple[int, ...]
     score: float
     evidence: tuple[str, ...]
+    pairs: tuple[Link, ...] = ()
+    possible: tuple[Possible, ...] = ()
 
 
 def _tf_table(norms: Iterable[Norm]) -> Callable[[str, str], float]:
@@ -46,6 +80,47 @@ def _tf_table(norms: Iterable[Norm]) -> Callable[[str, str], float]:
         return max(c.get(value, 0), 1) / total
 
     return tf
+
+
+def _context(norms: list[Norm]) -> Context:
+    """School and grade on this data set: the weight of sharing both (how rare it is for two
+    accounts to share them by chance; one child's accounts share them ~3 times in 4), and the
+    name frequency per school (issue 14.2)."""
+    classes: Counter[tuple[int, str]] = Counter()
+    size: Counter[int] = Counter()
+    firsts: Counter[tuple[int, str]] = Counter()
+    lasts: Counter[tuple[int, str]] = Counter()
+    for n in norms:
+        if n.school_id is None:
+            continue
+        size[n.school_id] += 1
+        if n.grade:
+            classes[(n.school_id, n.grade)] += 1
+        if n.first:
+            firsts[(n.school_id, n.first[0])] += 1
+        if n.last:
+            lasts[(n.school_id, " ".join(n.last))] += 1
+    total = sum(classes.values())
+    if total < 50:  # too few to say: the default weight, no name counts
+        return Context()
+    # A name held once in a school can never be common there (the expected count needs both
+    # names held many times): keep only the repeated ones (memory at 1M students).
+    firsts = Counter({k: c for k, c in firsts.items() if c > 1})
+    lasts = Counter({k: c for k, c in lasts.items() if c > 1})
+    chance = sum(c * c for c in classes.values()) / (total * total)
+    weight = max(SAME_CLASS_MIN, min(SAME_CLASS_MAX, math.log(0.75 / chance)))
+
+    def common(n: Norm) -> float:
+        s = n.school_id
+        if s is None or not n.first or not n.last:
+            return 0.0
+        k = size[s]
+        if k < 50:
+            return 0.0
+        share = firsts[(s, n.first[0])] / k * lasts[(s, " ".join(n.last))] / k
+        return classes[(s, n.grade)] * share
+
+    return Context(same_class=weight, common=common)
 
 
 DENSITY_REF = 0.1  # deterministic duplicate pairs per record in a typical district
@@ -114,35 +189,68 @@ def _find_groups(
 ) -> list[Match]:
     norms = [normalise(p) for p in people]
     tf = _tf_table(norms)
+    ctx = _context(norms)
     prior += density_shift(norms)
+    floor = min(threshold, POSSIBLE_FLOOR)
+    edges: list[tuple[float, int, int, tuple[str, ...]]] = []
+    weak: list[tuple[float, int, int, tuple[str, ...]]] = []
+    for i, j, s, tally in _scored(norms, tf, ctx, prior, excluded, progress):
+        if s >= floor and not tally.veto:
+            (edges if s >= threshold else weak).append((s, i, j, tuple(tally.evidence)))
+    return _cluster(norms, edges, weak, tf, ctx, excluded, prior)
+
+
+def _scored(
+    norms: list[Norm],
+    tf: Callable[[str, str], float],
+    ctx: Context,
+    prior: float,
+    excluded: set[frozenset[int]],
+    progress: Callable[[int, int], None] | None,
+) -> Iterator[tuple[int, int, float, Tally]]:
     pairs = candidate_pairs(norms)
     total = len(pairs)
-    edges: list[tuple[float, int, int, tuple[str, ...]]] = []
     for done, (i, j) in enumerate(pairs, 1):
         if progress is not None and done % 50_000 == 0:
             progress(done, total)
         a, b = norms[i], norms[j]
         if frozenset((a.id, b.id)) in excluded:
             continue
-        tally = compare(a, b, tf)
-        s = score_of(tally.weight, prior)
-        if s >= threshold:
-            edges.append((s, i, j, tuple(tally.evidence)))
+        tally = compare(a, b, tf, ctx)
+        yield i, j, score_of(tally.weight, prior), tally
     if progress is not None:
         progress(total, total)
-    return _cluster(norms, edges, tf, excluded, prior)
+
+
+def scored_pairs(people: list[Person], *, prior: float = PRIOR) -> list[tuple[int, int, float]]:
+    """Every candidate pair as (id, id, shown score), a vetoed pair (twins) at 0: what
+    `find_groups` links from (for the reliability table in bench/README.md)."""
+    norms = [normalise(p) for p in people]
+    tf = _tf_table(norms)
+    ctx = _context(norms)
+    prior += density_shift(norms)
+    with _gc_paused():
+        return [
+            (norms[i].id, norms[j].id, 0.0 if t.veto else s)
+            for i, j, s, t in _scored(norms, tf, ctx, prior, set(), None)
+        ]
 
 
 def _cluster(
     norms: list[Norm],
     edges: list[tuple[float, int, int, tuple[str, ...]]],
+    weak: list[tuple[float, int, int, tuple[str, ...]]],
     tf: Callable[[str, str], float],
+    ctx: Context,
     excluded: set[frozenset[int]],
     prior: float,
 ) -> list[Match]:
+    """Groups held by links at the threshold (a weak member never lowers a group's score or
+    hides a certain pair: it is not in the group), then weak links attach accounts in no group
+    as "possible" members of the group they link to, when consistent with all of it."""
     parent: dict[int, int] = {}
     members: dict[int, list[int]] = {}
-    used: dict[int, list[tuple[float, tuple[str, ...]]]] = {}
+    used: dict[int, list[tuple[float, int, int, tuple[str, ...]]]] = {}
 
     def root(x: int) -> int:
         while parent.get(x, x) != x:
@@ -152,23 +260,49 @@ def _cluster(
     for s, i, j, ev in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
         ri, rj = root(i), root(j)
         if ri == rj:
-            used[ri].append((s, ev))
+            used[ri].append((s, i, j, ev))
             continue
         mi, mj = members.get(ri, [i]), members.get(rj, [j])
-        if not _consistent(norms, mi, mj, tf, excluded, prior):
+        if not _consistent(norms, mi, mj, tf, ctx, excluded, prior):
             continue
         parent[rj] = ri
         members[ri] = mi + mj
         members.pop(rj, None)
-        used[ri] = used.pop(ri, []) + used.pop(rj, []) + [(s, ev)]
+        used[ri] = used.pop(ri, []) + used.pop(rj, []) + [(s, i, j, ev)]
+    group_of = {k: r for r, mem in members.items() for k in mem}
+    possible: dict[int, list[Possible]] = {}
+    taken: set[int] = set()
+    for s, i, j, ev in sorted(weak, key=lambda e: (-e[0], e[1], e[2])):
+        if (i in group_of) == (j in group_of):
+            continue  # both in groups, or neither: no group to attach to
+        inside, other = (i, j) if i in group_of else (j, i)
+        r = group_of[inside]
+        if other in taken or not _consistent(norms, members[r], [other], tf, ctx, excluded, prior):
+            continue
+        taken.add(other)
+        possible.setdefault(r, []).append(
+            Possible(id=norms[other].id, score=s, linked_to=norms[inside].id, evidence=ev)
+        )
     out = []
     for r, mem in members.items():
-        scores = [s for s, _ in used[r]]
+        links = sorted(used[r], key=lambda u: (-u[0], u[1], u[2]))
         evidence: list[str] = []
-        for _, ev in sorted(used[r], key=lambda u: -u[0]):
+        for _, _, _, ev in links:
             evidence.extend(w for w in ev if w not in evidence)
         ids = tuple(sorted(norms[k].id for k in mem))
-        out.append(Match(ids=ids, score=min(scores), evidence=tuple(evidence)))
+        pairs = tuple(
+            Link(ids=tuple(sorted((norms[i].id, norms[j].id))), score=s, evidence=ev)  # type: ignore[arg-type]
+            for s, i, j, ev in links
+        )
+        out.append(
+            Match(
+                ids=ids,
+                score=min(u[0] for u in links),
+                evidence=tuple(evidence),
+                pairs=pairs,
+                possible=tuple(possible.get(r, ())),
+            )
+        )
     out.sort(key=lambda m: (-m.score, m.ids[0]))
     return out
 
@@ -178,15 +312,17 @@ def _consistent(
     a: list[int],
     b: list[int],
     tf: Callable[[str, str], float],
+    ctx: Context,
     excluded: set[frozenset[int]],
     prior: float,
 ) -> bool:
     if len(a) * len(b) == 1:
-        return True
+        return frozenset((norms[a[0]].id, norms[b[0]].id)) not in excluded
     for i in a:
         for j in b:
             if frozenset((norms[i].id, norms[j].id)) in excluded:
                 return False
-            if score_of(compare(norms[i], norms[j], tf).weight, prior) < CONSISTENCY:
+            tally = compare(norms[i], norms[j], tf, ctx)
+            if tally.veto or score_of(tally.weight, prior) < CONSISTENCY:
                 return False
     return True

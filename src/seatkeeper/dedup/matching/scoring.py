@@ -12,6 +12,26 @@ from seatkeeper.dedup.matching.names import Norm, Person, name_family, normalise
 
 PRIOR = -9.0  # log-odds that two blocked records are one person before looking at fields
 SIBLING_JW = 0.75  # first names less alike than this (Jaro-Winkler) are two children's names
+# Same school and same grade (issue 14.2): log(P(same class | one child) / P(same class | two
+# children)), measured on the data set (Context); without one (a single pair) this default.
+SAME_CLASS = 4.0
+SAME_CLASS_MIN, SAME_CLASS_MAX = 1.2, 5.0
+# A name is common in a school when a grade of that school is expected to hold this many other
+# children of that first and last name by chance (name frequency per school, issue 14.2).
+COMMON_IN_SCHOOL = 0.05
+TWIN_VETO = -12.0  # consecutive numbers + same birth date + other first names (issue 14.4)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the data set says about school and grade: the weight of sharing both, and how many
+    children of a name a grade of a school holds by chance (name frequency per school)."""
+
+    same_class: float = SAME_CLASS
+    common: Callable[[Norm], float] = field(default=lambda n: 0.0)
+
+
+DEFAULT_CONTEXT = Context()
 
 # --- field comparisons -------------------------------------------------------------------------
 
@@ -22,6 +42,7 @@ class Tally:
 
     weight: float = 0.0
     evidence: list[str] = field(default_factory=list)
+    veto: bool = False  # two people for sure (the twin pattern): never linked, never grouped
 
     def add(self, w: float, words: str = "") -> None:
         self.weight += w
@@ -67,11 +88,32 @@ def _rarity(tf: float) -> float:
     return max(0.0, min(3.0, math.log(0.01 / max(tf, 1e-6)) / 1.5))
 
 
-def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> Tally:
-    """Weigh the evidence that a and b are one person. Only fields present on both count."""
+def _consecutive(x: str, y: str) -> bool:
+    """Student numbers handed out one after the other (twins enrolled together)."""
+    return x != y and x.isdigit() and y.isdigit() and abs(int(x) - int(y)) <= 2
+
+
+def compare(
+    a: Norm,
+    b: Norm,
+    tf: Callable[[str, str], float] | None = None,
+    ctx: Context = DEFAULT_CONTEXT,
+) -> Tally:
+    """Weigh the evidence that a and b are one person. Only fields present on both count: an
+    absent value (no number, no birth date, no email) is no evidence either way (issue 14.2)."""
     t = Tally()
     tf = tf or (lambda kind, value: 0.002)
     first_rel, _ = _name_relation(a.first, b.first, nick=True)
+    # The twin pattern (issue 14.4): consecutive student numbers, the same birth date and first
+    # names that are not the same, even when alike ("Rachana" / "Yachana") or sharing a token
+    # ("Maria Eugenia" / "Jose Maria"). Twins are two children; they must never score certain.
+    twins = (
+        bool(a.number and b.number)
+        and _consecutive(a.number, b.number)
+        and a.dob is not None
+        and a.dob == b.dob
+        and first_rel != "exact"
+    )
     # Another child (a sibling) rather than a misspelling: on a school roster (both records
     # carry a grade) the first names are not alike at all. Without grades (FEBRL-style person
     # files, where a replaced first name is a known corruption) the plain weights apply.
@@ -84,7 +126,7 @@ def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> 
     if a.number and b.number:
         if a.number == b.number:
             t.add(9.0, "same student number")
-        elif _typos(a.number, b.number) == 1 and len(a.number) >= 5 and not other_child:
+        elif _typos(a.number, b.number) == 1 and len(a.number) >= 5 and not (other_child or twins):
             # (with different first names a near number is the sibling pattern: twins get
             # consecutive numbers, so it is no evidence of one person)
             t.add(3.0, "student number one digit apart")
@@ -97,7 +139,10 @@ def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> 
         t.add(6.0, "same username")
     _names(a, b, t, tf, first_rel)
     _dob(a, b, t, tf)
-    if (
+    if twins:
+        t.add(TWIN_VETO, "consecutive student numbers, same birth date, other first names (twins)")
+        t.veto = True
+    elif (
         other_child
         and a.dob is not None
         and a.dob == b.dob
@@ -108,6 +153,15 @@ def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> 
         # Twins (R3 counts each child): same surname and birth date, another first name. The
         # shared surname and date are expected for siblings, so they must not add up to a match.
         t.add(-5.0, "different first names, same surname and birth date (twins?)")
+    same_school = a.school_id is not None and a.school_id == b.school_id
+    if same_school and a.grade and a.grade == b.grade:
+        # Same school and grade: a real candidate, unless the name is common in that school.
+        expected = ctx.common(a)
+        if expected >= COMMON_IN_SCHOOL:
+            t.add(1.2, f"same school and grade (a common name there: {expected:.2f} by chance)")
+        else:
+            t.add(ctx.same_class, "same school and grade")
+        return t
     if a.grade and b.grade:
         if a.grade == b.grade:
             t.add(0.7, "same grade")
@@ -115,7 +169,7 @@ def compare(a: Norm, b: Norm, tf: Callable[[str, str], float] | None = None) -> 
             t.add(-0.5)
         else:
             t.add(-3.0, "different grades")
-    if a.school_id is not None and a.school_id == b.school_id:
+    if same_school:
         t.add(0.5, "same school")
     return t
 
