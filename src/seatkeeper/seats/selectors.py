@@ -33,6 +33,7 @@ from seatkeeper.orgs.scoping import (
     own_rows_q,
     schools_visible,
 )
+from seatkeeper.seats import history
 from seatkeeper.seats.counting import DistrictUsage, SchoolUsage
 from seatkeeper.seats.models import (
     Allocation,
@@ -187,6 +188,14 @@ def usage_for_district(
     )
     pool = bought.pop(None, 0) or 0
     purchased = {k: v for k, v in bought.items() if k is not None}
+    if on < today():
+        # A past day answers from history when it was snapshotted (issue 16.1): the counters
+        # and allocations say how things are now, the roster may have changed since.
+        past = history.school_rows_on(district_id=d, product_id=p, day=on)
+        if past is not None:
+            allocated = {k: v.allocated for k, v in past.items()}
+            purchased = {k: v.school_purchased for k, v in past.items()}
+            counters = {k: v.used for k, v in past.items()}
     rows = [
         SchoolUsage(
             id=sid,
