@@ -15,13 +15,18 @@ from seatkeeper.roster import services as roster
 from seatkeeper.roster.scoping import get_teacher_for
 from seatkeeper.roster.selectors import teacher_list, teacher_seats
 from seatkeeper.roster.services import access_switch
-from seatkeeper.web import context
+from seatkeeper.seats.selectors import school_history, today
+from seatkeeper.web import charts, context
 from seatkeeper.web.policies import school_admin
 
 
 def _license_context(request: HttpRequest, school_id: int) -> dict[str, object]:
     scope, school, product = context.school_page(request, school_id)
+    range_kind, start = charts.window(request.GET.get("range", "90"), today())
+    points = school_history(scope=scope, school=school, product=product, start=start, end=today())
     return {
+        "trend": charts.school_lines(points, start, today()),
+        "range": range_kind,
         "header": context.school_header(scope, school, product),
         "school": school,
         "product": product,
