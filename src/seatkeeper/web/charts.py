@@ -100,7 +100,7 @@ class LineChart:
     plot_top: int = 10
     plot_bottom: int = 150
     plot_left: int = 34
-    plot_right: int = 330
+    plot_right: int = 300
     ticks: list[tuple[float, str]] = field(default_factory=list)
     xticks: list[tuple[float, str]] = field(default_factory=list)
     empty: bool = False
