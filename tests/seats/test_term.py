@@ -87,7 +87,8 @@ def test_issue_16_a_district_through_a_term(db, tmp_path, django_capture_on_comm
     # 1. The first import: 2 of 3 seats at High (66%), 1 of 3 at Middle. History, no alerts.
     _import(tmp_path / "t1", capture)
     assert _today_rows(district) == {high.pk: (2, 3), mid.pk: (1, 3)}
-    assert not Alert.objects.exists() and mail.outbox == []
+    assert not Alert.objects.exists()
+    assert mail.outbox == []
 
     # 2. Growth: a student more at High, 3 of 3 = 100% >= 95%: near the limit, one email.
     _import(
@@ -98,7 +99,8 @@ def test_issue_16_a_district_through_a_term(db, tmp_path, django_capture_on_comm
     assert len(mail.outbox) == 1
     first = mail.outbox[0]
     assert first.to == ["da@lake.example.org"]
-    assert "Near the limit" in first.subject and "Lakeside High" in first.body
+    assert "Near the limit" in first.subject
+    assert "Lakeside High" in first.body
     assert f"/fix/schools/{high.pk}/" in first.body
 
     # 3. Another: 4 of 3, overallocated (near the limit stays: one alert however many changes).
@@ -110,13 +112,15 @@ def test_issue_16_a_district_through_a_term(db, tmp_path, django_capture_on_comm
         (AlertKind.NEAR_LIMIT, high.pk),
         (AlertKind.OVERALLOCATED, high.pk),
     }
-    assert len(mail.outbox) == 2 and "Overallocated" in mail.outbox[1].subject
+    assert len(mail.outbox) == 2
+    assert "Overallocated" in mail.outbox[1].subject
     # The same import again and the daily work by hand: nothing new raised, nothing sent.
     _import(
         tmp_path / "t3b", capture, **{"users.csv": OVER_USERS, "enrollments.csv": OVER_ENROLLMENTS}
     )
     call_command("seats", "snapshot", "--district", "lake", stdout=StringIO())
-    assert Alert.objects.count() == 2 and len(mail.outbox) == 2
+    assert Alert.objects.count() == 2
+    assert len(mail.outbox) == 2
 
     # The API lists them, each with its school's fix plan page.
     api = api_as(admin)
@@ -135,13 +139,15 @@ def test_issue_16_a_district_through_a_term(db, tmp_path, django_capture_on_comm
     assert _open(district) == {(AlertKind.NEAR_LIMIT, high.pk)}
     assert len(mail.outbox) == 3
     assert "1 alert ended" in mail.outbox[2].subject
-    assert "Overallocated" in mail.outbox[2].body and "Back within capacity" in mail.outbox[2].body
+    assert "Overallocated" in mail.outbox[2].body
+    assert "Back within capacity" in mail.outbox[2].body
     with capture(execute=True):
         lic.allocation_set(scope=scope, school=high, product=core, seats=6)
     assert _open(district) == set()
     assert Alert.objects.filter(district=district, ended_at__isnull=False).count() == 2
     assert len(mail.outbox) == 4
-    assert "1 alert ended" in mail.outbox[3].subject and "Near the limit" in mail.outbox[3].body
+    assert "1 alert ended" in mail.outbox[3].subject
+    assert "Near the limit" in mail.outbox[3].body
 
     # 5. An expiring purchase: Middle buys 5 seats that end in 10 days (within 30): an alert.
     ends = today() + dt.timedelta(days=10)
@@ -156,20 +162,23 @@ def test_issue_16_a_district_through_a_term(db, tmp_path, django_capture_on_comm
             ends_on=ends,
         )
     assert _open(district) == {(AlertKind.PURCHASE_ENDING, mid.pk)}
-    assert len(mail.outbox) == 5 and "Purchase ending" in mail.outbox[4].subject
+    assert len(mail.outbox) == 5
+    assert "Purchase ending" in mail.outbox[4].subject
     assert "10 days left" in mail.outbox[4].body
     # The daily task the day after it ended: the alert ends, a digest of one.
     later = ends + dt.timedelta(days=1)
     alerts.evaluate(district, on=later)
     assert _open(district) == set()
-    assert len(mail.outbox) == 6 and "1 alert ended" in mail.outbox[5].subject
+    assert len(mail.outbox) == 6
+    assert "1 alert ended" in mail.outbox[5].subject
     assert Alert.objects.get(purchase=bought).ended_at is not None
 
     # Raised once, cleared once: three alerts in the term, every one ended, each emailed twice.
     assert Alert.objects.filter(district=district).count() == 3
     assert all(a.emailed_start and a.emailed_end for a in Alert.objects.all())
     api_all = api.get("/districts/lake/alerts").json()["alerts"]
-    assert len(api_all) == 3 and not any(a["open"] for a in api_all)
+    assert len(api_all) == 3
+    assert not any(a["open"] for a in api_all)
     assert api.get("/districts/lake/alerts", open="true").json()["alerts"] == []
     # The history holds today's last figures: the ledger's, one row per school and product.
     counters = used_by_school(district_id=district.pk, product_id=core.pk)

@@ -85,7 +85,8 @@ def test_issue_16_2_charts_at_1280_and_390(browser, live_server, world) -> None:
         page.goto(f"{live_server.url}/schools/{s1.pk}/")
         line = page.locator("#school-trend svg")
         assert line.locator("polyline").count() == 2
-        assert "used 6" in line.text_content() and "capacity 4" in line.text_content()
+        assert "used 6" in line.text_content()
+        assert "capacity 4" in line.text_content()
         assert page.locator("#school-trend [style]").count() == 0
         assert no_horizontal_overflow(page), f"school page overflows at {width}px"
         _element_shot(page, "#school-trend", f"chart-school-trend-{width}")

@@ -47,18 +47,21 @@ def test_issue_16_4_usage_report_csv_and_page(db):
     c = _client(w.users["district_admin"])
     q = {"start": start.isoformat(), "end": end.isoformat()}
     resp = c.get("/reports/usage.csv", q)
-    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
+    assert resp.status_code == 200
+    assert resp["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(resp.content.decode())))
     assert rows[0][:4] == ["school", "product", "start", "end"]
     by_school = {r[0]: r for r in rows[1:]}
     first = by_school["'=HYPERLINK(1)"]  # neutralised: a spreadsheet shows it as text
     assert first[4:] == ["5", "6", "10", (start + dt.timedelta(days=2)).isoformat(), "2", "5"]
     second = by_school["R School 2"]
-    assert second[4:7] == ["3", "3", "3"] and second[8] == "0"
+    assert second[4:7] == ["3", "3", "3"]
+    assert second[8] == "0"
     page = c.get("/reports/usage/", q)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "=HYPERLINK(1)" in html and "2 of 5" in html
+    assert "=HYPERLINK(1)" in html
+    assert "2 of 5" in html
     # A narrower range: only the last two days (no day over capacity).
     rows = list(
         csv.reader(
@@ -73,7 +76,8 @@ def test_issue_16_4_usage_report_csv_and_page(db):
     assert {r[0]: r[8] for r in rows[1:]}["'=HYPERLINK(1)"] == "0"
     # Bad input: a clear error naming the field.
     bad = c.get("/reports/usage/", {"start": "yesterday"})
-    assert bad.status_code == 422 and "must be a date (YYYY-MM-DD)" in bad.content.decode()
+    assert bad.status_code == 422
+    assert "must be a date (YYYY-MM-DD)" in bad.content.decode()
 
 
 def test_issue_16_4_school_admin_sees_their_schools_only(db):

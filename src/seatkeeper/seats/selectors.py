@@ -513,10 +513,10 @@ def alerts_for(
     alerts = list(qs.order_by("-started_at", "-id")[:limit])
     marks: dict[int, tuple[bool, bool]] = {}
     if scope.user is not None and scope.user.pk:
-        for aid, read, dismissed in AlertState.objects.filter(
+        for aid, read_at, dismissed_at in AlertState.objects.filter(
             district_id=district.pk, user_id=scope.user.pk, alert_id__in=[a.pk for a in alerts]
         ).values_list("alert_id", "read_at", "dismissed_at"):
-            marks[aid] = (read is not None, dismissed is not None)
+            marks[aid] = (read_at is not None, dismissed_at is not None)
     out = []
     for a in alerts:
         read, dismissed = marks.get(a.pk, (False, False))
@@ -547,7 +547,7 @@ def get_alert_for(scope: Scope, pk: Any) -> Any:
     """An alert the caller may see (NotFound otherwise)."""
     from seatkeeper.seats.models import Alert
 
-    alert = Alert.objects.filter(pk=pk, district_id=scope.district_id).first()
+    alert = Alert.objects.filter(pk=pk, district_id=scope.require_district()).first()
     if alert is None or (scope.school_ids is not None and alert.school_id not in scope.school_ids):
         raise NotFound(f"No alert {pk}.")
     return alert
