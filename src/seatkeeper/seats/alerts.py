@@ -171,16 +171,13 @@ def evaluate(
     on = on or timezone.localdate(now)
     schools = None if school_ids is None else set(school_ids)
     out = Outcome()
+    # Read first, outside any write transaction: most changes start and end nothing, and
+    # then evaluating costs a few reads, no lock (SQLite takes its write lock at BEGIN).
+    if not _changes(district, schools, on)[0]:
+        return out
     with transaction.atomic():
         lock(district.pk)
-        cfg = settings_for(district.pk)
-        wanted, _ = _seat_conditions(district, cfg, schools, on)
-        wanted += _purchase_conditions(district, cfg, on)
-        by_key = {w.key: w for w in wanted}
-        open_qs = Alert.objects.filter(district_id=district.pk, ended_at__isnull=True)
-        if schools is not None:  # seat alerts of other schools are not looked at
-            open_qs = open_qs.filter(~Q(kind__in=SEAT_KINDS) | Q(school_id__in=schools))
-        open_alerts = {a.key: a for a in open_qs}
+        _, by_key, open_alerts = _changes(district, schools, on)  # again, under the lock
         for key, alert in open_alerts.items():
             if key in by_key:
                 continue
@@ -206,6 +203,21 @@ def evaluate(
             )
     _email(district, out)
     return out
+
+
+def _changes(
+    district: District, schools: set[int] | None, on: dt.date
+) -> tuple[bool, dict[str, Wanted], dict[str, Alert]]:
+    """(anything to start or end?, the conditions holding by key, the open alerts by key)."""
+    cfg = settings_for(district.pk)
+    wanted, _ = _seat_conditions(district, cfg, schools, on)
+    wanted += _purchase_conditions(district, cfg, on)
+    by_key = {w.key: w for w in wanted}
+    open_qs = Alert.objects.filter(district_id=district.pk, ended_at__isnull=True)
+    if schools is not None:  # seat alerts of other schools are not looked at
+        open_qs = open_qs.filter(~Q(kind__in=SEAT_KINDS) | Q(school_id__in=schools))
+    open_alerts = {a.key: a for a in open_qs}
+    return set(by_key) != set(open_alerts), by_key, open_alerts
 
 
 def _ended_text(alert: Alert) -> str:
