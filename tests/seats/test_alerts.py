@@ -113,3 +113,13 @@ def test_issue_16_3_read_and_dismiss_are_per_user_and_the_banner_shows_open_aler
     teacher.force_login(w.users["teacher"])
     assert teacher.get("/alerts/").status_code == 403
     assert mail.outbox == []  # no admin has an email address in this world
+
+
+def test_issue_16_3_alerts_route_is_documented_in_openapi(db):
+    schema = Client().get("/api/v1/openapi.json").json()
+    op = schema["paths"]["/api/v1/districts/{slug}/alerts"]["get"]
+    assert "fix plan" in op["description"]
+    assert "application/problem+json" in op["responses"]["404"]["content"]
+    assert {p["name"] for p in op["parameters"]} == {"slug", "open"}
+    out = schema["components"]["schemas"]["AlertOut"]["properties"]
+    assert {"kind", "school", "fix_url", "started_at", "ended_at", "read", "dismissed"} <= set(out)
