@@ -234,3 +234,32 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SEATKEEPER_LOG_LEVEL", "WARNING")},
 }
+
+# Email (issue 16.3: alerts go to the district's admins). The console backend (messages printed
+# to the server's output) unless SMTP is configured: SEATKEEPER_EMAIL_URL
+# (smtp://user:password@host:587?tls=1, smtps://... for SSL) or Django's EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS / EMAIL_USE_SSL variables.
+DEFAULT_FROM_EMAIL = os.environ.get("SEATKEEPER_EMAIL_FROM", "seatkeeper@localhost")
+SEATKEEPER_BASE_URL = os.environ.get("SEATKEEPER_BASE_URL", "")  # links in emails
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+_email_url = os.environ.get("SEATKEEPER_EMAIL_URL", "")
+if _email_url:
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    _u = urlsplit(_email_url)
+    _q = parse_qs(_u.query)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _u.hostname or "localhost"
+    EMAIL_USE_SSL = _u.scheme == "smtps"
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and _q.get("tls", ["0"])[0] in ("1", "true", "yes")
+    EMAIL_PORT = _u.port or (465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+    EMAIL_HOST_USER = unquote(_u.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_u.password or "")
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") in ("1", "true", "True")
+    EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") in ("1", "true", "True")

@@ -117,8 +117,20 @@ def _objects(world: DistrictWorld) -> dict[str, int]:
     )
     detection = DetectionRun.objects.create(district=d, kind="student")
     token, _ = api_services.token_create(scope=world.scope("district_admin"), user=admin)
+    from django.utils import timezone
+
     from seatkeeper.audit.models import AuditEntry
-    from seatkeeper.seats.models import Purchase
+    from seatkeeper.seats.models import Alert, Purchase
+
+    alert = Alert.objects.create(
+        district=d,
+        kind="overallocated",
+        key=f"over:{world.schools[0].pk}",
+        school=world.schools[0],
+        product=world.product,
+        message="B School over",
+        started_at=timezone.now(),
+    )
 
     return {
         "entry_id": AuditEntry.objects.filter(district=d)
@@ -128,6 +140,7 @@ def _objects(world: DistrictWorld) -> dict[str, int]:
         "district_id": d.pk,
         "purchase_id": Purchase.objects.filter(district=d).values_list("pk", flat=True).first(),
         "user_id": admin.pk,
+        "alert_id": alert.pk,
         "run_id": run.pk,
         "plan_id": plan.pk,
         "merge_id": merge.pk,
@@ -192,6 +205,7 @@ def _url(route: str, t: dict[str, Any], op: str | None) -> str:
         "district_id",
         "purchase_id",
         "user_id",
+        "alert_id",
     ):
         if f"<int:{name}>" in out:
             if params.get(name) is None:

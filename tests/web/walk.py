@@ -118,6 +118,12 @@ CASES: dict[str, Case] = {
     "fix/<int:plan_id>/preview/": Case("url"),
     "fix/<int:plan_id>/apply/": Case("url"),
     "fix/<int:plan_id>/undo/": Case("url"),
+    # seat alerts and usage reports (issue 16)
+    "alerts/": Case("own", browse=ADMINS),
+    "alerts/<int:alert_id>/<str:op>/": Case("url", ops=("read", "dismiss")),
+    "district/alerts/settings/": Case("own", browse=("district_admin",)),
+    "reports/usage/": Case("own", browse=ADMINS),
+    "reports/usage.csv": Case("own"),
     # operator screens (issue 17.12): operators act across districts by design; every other
     # role is refused, whatever district the URL names
     "operator/": Case("own"),

@@ -20,6 +20,7 @@ ALLOCATION_MOVED = "licensing.allocation.moved"
 ACCESS_CHANGED = "licensing.access.changed"
 ENFORCEMENT_CHANGED = "licensing.enforcement.changed"
 LEDGER_REPAIRED = "seats.ledger.repaired"
+ALERT_SETTINGS_CHANGED = "seats.alert_settings.changed"
 
 TEACHER_CREATED = "roster.teacher.created"
 TEACHER_CHANGED = "roster.teacher.changed"

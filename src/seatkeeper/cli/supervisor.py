@@ -10,6 +10,8 @@ processes, and the rule that no run stays queued or running without a live owner
 - A job past its time limit plus `KILL_GRACE` (stuck where the worker's own alarm cannot reach
   it) is failed and its worker killed, then restarted.
 - Uploaded roster files past their retention are deleted (`import_files_prune`).
+- Once a local day (at startup, then the first round after midnight) the daily seat task is
+  enqueued (`seats.tasks.enqueue_daily_if_due`: usage history and alerts, issue 16).
 - Its state (worker pid, restarts, last exit, next start) is published on its
   `jobs.WorkerProcess` row, which `/status` reads.
 
@@ -51,6 +53,7 @@ from seatkeeper.jobs.processes import (
 from seatkeeper.jobs.selectors import SUPERVISOR_ENV
 from seatkeeper.roster.models import ImportRun, ImportStatus
 from seatkeeper.roster.oneroster.runs import import_files_prune, import_run_fail
+from seatkeeper.seats.tasks import enqueue_daily_if_due
 
 logger = logging.getLogger(__name__)
 BACKOFF_FIRST = 1.0
@@ -281,6 +284,7 @@ class Supervisor:
         register(key=self.key, kind=ProcessKind.SUPERVISOR, info=self._info())
         self._report(reap_orphans(), "at startup")
         import_files_prune()
+        enqueue_daily_if_due()
 
     def _housekeeping(self) -> None:
         close_old_connections()
@@ -291,6 +295,7 @@ class Supervisor:
                 self.worker.kill()
         self._report(reap_orphans(), "")
         import_files_prune()
+        enqueue_daily_if_due()
 
     # the worker
 

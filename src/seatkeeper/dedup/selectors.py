@@ -456,6 +456,8 @@ def likely_duplicates_of_new_student(
         if score >= threshold:
             out.append((s, score, evidence))
     return sorted(out, key=lambda r: -r[1])
+
+
 def account_schools(*, district_id: int, kind: str, ids: Iterable[int]) -> dict[int, str]:
     """issue 17.9: the home school's name of each account (students or teachers), one query."""
     model = Teacher if kind == "teachers" else Student

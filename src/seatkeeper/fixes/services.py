@@ -391,6 +391,7 @@ def plan_apply(*, scope: Scope, fix: FixPlan, steps: list[int] | None = None) ->
         batch=batch,
         data={"steps": chosen, "schools": body["schools"], "batch": str(batch)},
     )
+    lic.usage_snapshot_take(district=District.objects.get(pk=fix.district_id))  # issue 16.1
     return body
 
 

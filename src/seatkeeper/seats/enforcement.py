@@ -124,6 +124,10 @@ def seat_guard(
         raise RuntimeError("seat_guard must run inside transaction.atomic()")
     on = on or today()
     schools = sorted({s for s in school_ids if s is not None})
+    from seatkeeper.seats.alerts import after_commit
+
+    # issue 16.3: capacity moved (rare admin writes; a pool change reaches every school)
+    after_commit(district_id, None)
     products = (
         sorted(set(product_ids))
         if product_ids is not None

@@ -217,6 +217,10 @@ def sync(district_id: int, *, enforce: bool = True, on: dt.date | None = None) -
         from seatkeeper.seats.enforcement import refuse_growth_over_capacity
 
         refuse_growth_over_capacity(district_id, delta, on=on)
+    if delta.moved:  # issue 16.3: the touched schools' alerts, once this commits
+        from seatkeeper.seats.alerts import after_commit
+
+        after_commit(district_id, {school for school, _ in delta.moved})
     return delta
 
 

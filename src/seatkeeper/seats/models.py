@@ -8,6 +8,7 @@ licensed only when its *primary* teacher has access ON (R4, R8).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from seatkeeper.orgs.models import Product, School, TenantModel
@@ -193,3 +194,103 @@ class SeatJournal(models.Model):
 
     def __str__(self) -> str:
         return f"journal: district {self.district_id}, {self.get_kind_display()} {self.ref}"
+
+
+# --- history and alerts (issue 16) -------------------------------------------------------------
+
+
+class UsageSnapshot(TenantModel):
+    """One day of one school and product: the ledger's figures as they were (issue 16.1).
+
+    One row per (district, school, product, day), upserted (a second snapshot the same day
+    replaces the first): a year of a 1M-student district (~570 schools, one product) is ~208k
+    rows (bench/README.md "Usage history"). One index, the unique key, leading with the district
+    and ordered for the time-series reads (district, product, day range)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+", db_index=False)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+    capacity = models.PositiveIntegerField(default=0)
+    allocated = models.PositiveIntegerField(default=0)
+    school_purchased = models.PositiveIntegerField(default=0)
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "product", "day", "school"], name="usage_snapshot_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: school {self.school_id}, product {self.product_id}, used {self.used}"
+
+
+class AlertSettings(TenantModel):
+    """A district's alert settings (issue 16.3); a district without a row has the defaults."""
+
+    near_limit_percent = models.PositiveSmallIntegerField(
+        default=95, help_text="Alert when used reaches this % of capacity (0: never)."
+    )
+    overallocation = models.BooleanField(default=True, help_text="Alert when used > capacity.")
+    purchase_ending_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Alert this many days before a purchase ends (0: never)."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["district"], name="alert_settings_once")]
+
+
+class AlertKind(models.TextChoices):
+    NEAR_LIMIT = "near_limit", "Near the limit"
+    OVERALLOCATED = "overallocated", "Overallocated"
+    PURCHASE_ENDING = "purchase_ending", "Purchase ending"
+
+
+class Alert(TenantModel):
+    """A condition that started (and may have ended): one row per spell of one condition, keyed
+    by `key` (kind, school, product, purchase); at most one open row per key."""
+
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    key = models.CharField(max_length=100)
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    purchase = models.ForeignKey(
+        Purchase, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    message = models.CharField(max_length=500)
+    detail = models.JSONField(default=dict)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_message = models.CharField(max_length=500, blank=True, default="")
+    emailed_start = models.BooleanField(default=False)
+    emailed_end = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["district", "ended_at"], name="alert_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "key"],
+                condition=models.Q(ended_at__isnull=True),
+                name="alert_open_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"alert {self.kind}: {self.message}"
+
+
+class AlertState(TenantModel):
+    """One user's read / dismissed marks on one alert."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="states")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="alert_state_once")]

@@ -33,6 +33,7 @@ from seatkeeper.orgs.scoping import (
     own_rows_q,
     schools_visible,
 )
+from seatkeeper.seats import history
 from seatkeeper.seats.counting import DistrictUsage, SchoolUsage
 from seatkeeper.seats.models import (
     Allocation,
@@ -187,6 +188,14 @@ def usage_for_district(
     )
     pool = bought.pop(None, 0) or 0
     purchased = {k: v for k, v in bought.items() if k is not None}
+    if on < today():
+        # A past day answers from history when it was snapshotted (issue 16.1): the counters
+        # and allocations say how things are now, the roster may have changed since.
+        past = history.school_rows_on(district_id=d, product_id=p, day=on)
+        if past is not None:
+            allocated = {k: v.allocated for k, v in past.items()}
+            purchased = {k: v.school_purchased for k, v in past.items()}
+            counters = {k: v.used for k, v in past.items()}
     rows = [
         SchoolUsage(
             id=sid,
@@ -469,3 +478,178 @@ def seats_taken_if_on(
     for teacher, _student in pairs:
         out[teacher] += 1
     return dict(out)
+
+
+# --- alerts (issue 16.3) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    kind: str
+    kind_label: str
+    school_id: int | None
+    school: str
+    product: str
+    purchase_id: int | None
+    message: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    ended_message: str
+    fix_url: str
+    read: bool
+    dismissed: bool
+
+    @property
+    def open(self) -> bool:
+        return self.ended_at is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "school": {"id": self.school_id, "name": self.school} if self.school_id else None,
+            "product": self.product,
+            "purchase": self.purchase_id,
+            "message": self.message,
+            "open": self.open,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "ended_message": self.ended_message,
+            "fix_url": self.fix_url,
+            "read": self.read,
+            "dismissed": self.dismissed,
+        }
+
+
+def alerts_for(
+    *,
+    scope: Scope,
+    district: District,
+    open_only: bool = False,
+    include_dismissed: bool = True,
+    limit: int = 500,
+) -> list[AlertView]:
+    """The alerts the caller may see, newest first (admins; a school admin: their schools'),
+    with the caller's read and dismissed marks."""
+    from seatkeeper.orgs.scoping import ADMIN_ROLES, require_role
+    from seatkeeper.seats.alerts import fix_path
+    from seatkeeper.seats.models import Alert, AlertState
+
+    require_role(scope, *ADMIN_ROLES, doing="see seat alerts")
+    district = get_district_for(scope, district.pk)
+    qs = Alert.objects.filter(district_id=district.pk).select_related("school", "product")
+    if scope.school_ids is not None:
+        qs = qs.filter(school_id__in=scope.school_ids)
+    if open_only:
+        qs = qs.filter(ended_at__isnull=True)
+    alerts = list(qs.order_by("-started_at", "-id")[:limit])
+    marks: dict[int, tuple[bool, bool]] = {}
+    if scope.user is not None and scope.user.pk:
+        for aid, read_at, dismissed_at in AlertState.objects.filter(
+            district_id=district.pk, user_id=scope.user.pk, alert_id__in=[a.pk for a in alerts]
+        ).values_list("alert_id", "read_at", "dismissed_at"):
+            marks[aid] = (read_at is not None, dismissed_at is not None)
+    out = []
+    for a in alerts:
+        read, dismissed = marks.get(a.pk, (False, False))
+        if dismissed and not include_dismissed:
+            continue
+        out.append(
+            AlertView(
+                id=a.pk,
+                kind=a.kind,
+                kind_label=a.get_kind_display(),
+                school_id=a.school_id,
+                school=a.school.name if a.school else "",
+                product=a.product.code,
+                purchase_id=a.purchase_id,
+                message=a.message,
+                started_at=a.started_at,
+                ended_at=a.ended_at,
+                ended_message=a.ended_message,
+                fix_url=fix_path(a.school_id),
+                read=read,
+                dismissed=dismissed,
+            )
+        )
+    return out
+
+
+def get_alert_for(scope: Scope, pk: Any) -> Any:
+    """An alert the caller may see (NotFound otherwise)."""
+    from seatkeeper.seats.models import Alert
+
+    alert = Alert.objects.filter(pk=pk, district_id=scope.require_district()).first()
+    if alert is None or (scope.school_ids is not None and alert.school_id not in scope.school_ids):
+        raise NotFound(f"No alert {pk}.")
+    return alert
+
+
+# --- history reads (issue 16.1, 16.2, 16.4) ----------------------------------------------------
+
+
+def purchased_on_days(
+    *, district_id: int, product_id: int, days: Iterable[dt.date]
+) -> list[tuple[dt.date, int]]:
+    """Active purchased seats (pool + school-owned, R7) on each day: purchases are dated."""
+    wanted = sorted(set(days))
+    if not wanted:
+        return []
+    rows = list(
+        Purchase.objects.filter(
+            district_id=district_id,
+            product_id=product_id,
+            deleted_at__isnull=True,
+            starts_on__lte=wanted[-1],
+            ends_on__gte=wanted[0],
+        ).values_list("starts_on", "ends_on", "seats")
+    )
+    return [(d, sum(n for a, b, n in rows if a <= d <= b)) for d in wanted]
+
+
+def district_history(
+    *, scope: Scope, district: District, product: Product, start: dt.date, end: dt.date
+) -> tuple[list[history.Point], list[tuple[dt.date, int]]]:
+    """The district's totals per snapshot day, and purchased seats on those days."""
+    district = get_district_for(scope, district.pk)
+    if product.district_id != district.pk:
+        raise NotFound(f"No product {product.code!r}.")
+    if scope.school_ids is not None:
+        raise NotFound("District history is for district admins.")
+    points = history.district_series(
+        district_id=district.pk, product_id=product.pk, start=start, end=end
+    )
+    bought = purchased_on_days(
+        district_id=district.pk, product_id=product.pk, days=[p.day for p in points]
+    )
+    return points, bought
+
+
+def school_history(
+    *, scope: Scope, school: School, product: Product, start: dt.date, end: dt.date
+) -> list[history.Point]:
+    school = get_school_for(scope, school.pk)
+    if product.district_id != school.district_id:
+        raise NotFound(f"No product {product.code!r}.")
+    return history.school_series(
+        district_id=school.district_id,
+        school_id=school.pk,
+        product_id=product.pk,
+        start=start,
+        end=end,
+    )
+
+
+def usage_report(
+    *, scope: Scope, district: District, start: dt.date, end: dt.date
+) -> list[history.ReportRow]:
+    """Issue 16.4: per school and product over [start, end], from history (the caller's
+    schools)."""
+    from seatkeeper.orgs.scoping import ADMIN_ROLES, require_role
+
+    require_role(scope, *ADMIN_ROLES, doing="see usage reports")
+    district = get_district_for(scope, district.pk)
+    return history.usage_report(
+        district_id=district.pk, start=start, end=end, school_ids=scope.school_ids
+    )

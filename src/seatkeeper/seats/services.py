@@ -24,11 +24,14 @@ from seatkeeper.orgs.scoping import (
     get_school_for,
     require_district_admin,
 )
-from seatkeeper.seats import ledger
+from seatkeeper.seats import alerts, history, ledger
 from seatkeeper.seats.enforcement import seat_guard
 from seatkeeper.seats.errors import PoolExceeded
 from seatkeeper.seats.ledger import seat_change
 from seatkeeper.seats.models import (
+    Alert,
+    AlertSettings,
+    AlertState,
     Allocation,
     Enforcement,
     EnforcementMode,
@@ -133,6 +136,7 @@ def purchase_create(
         label=_purchase_label(purchase),
         data={"new": snapshot(purchase, PURCHASE_FIELDS)},
     )
+    alerts.after_commit(district.pk)  # issue 16.3: capacity and purchase terms moved
     return purchase
 
 
@@ -431,3 +435,73 @@ def ledger_repair(*, scope: Scope, district: District) -> Report:
         data={"old": report.as_dict(), "new": verify(district).as_dict()},
     )
     return report
+
+
+# --- history and alerts (issue 16) ------------------------------------------------------------
+
+
+def usage_snapshot_take(*, district: District, day: dt.date | None = None) -> int:
+    """Upsert today's usage history of the district (issue 16.1); rows written. Called by the
+    daily task, `seatkeeper seats snapshot`, and the import and fix-plan applies (in their
+    transaction, so the day's row says what the apply left)."""
+    with transaction.atomic():
+        return history.take(district, day=day or today())
+
+
+def daily(*, district: District) -> dict[str, int]:
+    """The daily task's work for one district: today's snapshot, then every alert."""
+    rows = usage_snapshot_take(district=district)
+    out = alerts.evaluate(district)
+    return {"rows": rows, "started": len(out.started), "ended": len(out.ended)}
+
+
+@transaction.atomic
+def alert_settings_set(
+    *,
+    scope: Scope,
+    district: District,
+    near_limit_percent: int,
+    overallocation: bool,
+    purchase_ending_days: int,
+) -> AlertSettings:
+    """A district's alert settings (issue 16.3), audited; alerts are re-evaluated after."""
+    require_district_admin(scope, doing="change alert settings")
+    district = get_district_for(scope, district.pk)
+    if not 0 <= near_limit_percent <= 100:
+        raise invalid("near_limit_percent", "must be between 0 and 100", near_limit_percent)
+    if not 0 <= purchase_ending_days <= 365:
+        raise invalid("purchase_ending_days", "must be between 0 and 365", purchase_ending_days)
+    row, _ = AlertSettings.objects.get_or_create(district=district)
+    fields = ["near_limit_percent", "overallocation", "purchase_ending_days"]
+    old = snapshot(row, fields)
+    row.near_limit_percent = near_limit_percent
+    row.overallocation = overallocation
+    row.purchase_ending_days = purchase_ending_days
+    row.save()
+    audit_record(
+        scope=scope,
+        action=actions.ALERT_SETTINGS_CHANGED,
+        target=district,
+        district_id=district.pk,
+        label=f"alert settings of {district.slug}",
+        data={"old": old, "new": snapshot(row, fields)},
+    )
+    alerts.after_commit(district.pk)
+    return row
+
+
+def alert_mark(*, scope: Scope, alert: Alert, read: bool = False, dismiss: bool = False) -> None:
+    """The signed-in user's read / dismissed mark on an alert they can see."""
+    if scope.user is None or not scope.user.pk:
+        raise invalid("user", "only a signed-in user has read and dismissed marks", None)
+    now = timezone.now()
+    with transaction.atomic():
+        state, _ = AlertState.objects.get_or_create(
+            district_id=alert.district_id, alert=alert, user=scope.user
+        )
+        if read and state.read_at is None:
+            state.read_at = now
+        if dismiss:
+            state.dismissed_at = now
+            state.read_at = state.read_at or now
+        state.save()

@@ -10,7 +10,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from seatkeeper.orgs.models import District, Role, School
-from seatkeeper.orgs.scoping import DISTRICT_ROLES, Scope, schools_visible
+from seatkeeper.orgs.scoping import ADMIN_ROLES, DISTRICT_ROLES, Scope, schools_visible
+from seatkeeper.seats.selectors import alerts_for
 
 # (label, url name). School entries are reversed with school_id=<the current school>.
 DISTRICT_NAV: list[tuple[str, str]] = [
@@ -18,6 +19,8 @@ DISTRICT_NAV: list[tuple[str, str]] = [
     ("Fix plan", "fixes:plan"),
     ("De-Dup", "dedup:district"),
     ("Import", "web:imports"),
+    ("Alerts", "web:alerts"),
+    ("Reports", "web:usage_report"),
     ("Settings", "web:settings"),
     ("Audit log", "web:audit"),
 ]
@@ -52,6 +55,7 @@ class Shell:
     school_nav: list[NavItem] = field(default_factory=list)
     launched_by: Any = None
     role_label: str = ""
+    alerts: list[Any] = field(default_factory=list)  # open, not dismissed (issue 16.3 banner)
 
 
 def _item(request: HttpRequest, label: str, name: str, **kwargs: Any) -> NavItem | None:
@@ -72,6 +76,10 @@ def shell_for(request: HttpRequest, scope: Scope) -> Shell:
     if scope.district_id is None:
         return shell
     shell.district = District.objects.filter(pk=scope.district_id).first()
+    if shell.district is not None and scope.role in ADMIN_ROLES:
+        shell.alerts = alerts_for(
+            scope=scope, district=shell.district, open_only=True, include_dismissed=False, limit=20
+        )
     if scope.role in DISTRICT_ROLES and scope.launched_by is None:
         shell.district_nav = _mark_current(
             request,

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from seatkeeper.web.views import (
+    alerts,
     audit,
     auth,
     classrooms,
@@ -10,6 +11,7 @@ from seatkeeper.web.views import (
     home,
     imports,
     operator,
+    reports,
     roster_admin,
     school,
     settings,
@@ -132,4 +134,10 @@ urlpatterns = [
     path("district/imports/<int:run_id>/", imports.import_run, name="import_run"),
     path("district/imports/<int:run_id>/apply/", imports.import_apply, name="import_apply"),
     path("schools/<int:school_id>/import/", imports.school_import, name="school_import"),
+    # seat alerts and usage reports (issue 16)
+    path("alerts/", alerts.alerts_page, name="alerts"),
+    path("alerts/<int:alert_id>/<str:op>/", alerts.alert_mark, name="alert_mark"),
+    path("district/alerts/settings/", alerts.alert_settings, name="alert_settings"),
+    path("reports/usage/", reports.usage_report_page, name="usage_report"),
+    path("reports/usage.csv", reports.usage_report_csv, name="usage_report_csv"),
 ]

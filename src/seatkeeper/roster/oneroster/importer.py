@@ -38,6 +38,7 @@ from seatkeeper.roster.oneroster.stage import drop_all
 from seatkeeper.roster.oneroster.summary import seat_effect, seat_snapshot
 from seatkeeper.roster.oneroster.validate import Dataset, Known, validate
 from seatkeeper.seats import ledger
+from seatkeeper.seats.services import usage_snapshot_take
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -224,6 +225,7 @@ def apply_import(
                 raise _DryRun
             run = _record(scope, district, run, summary, held)
             summary["import_run"] = run.pk
+            usage_snapshot_take(district=district)  # issue 16.1: the day's history row
             audit_record(
                 scope=scope,
                 action=actions.ROSTER_IMPORTED,

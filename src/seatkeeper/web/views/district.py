@@ -13,8 +13,13 @@ from seatkeeper.errors import SeatkeeperError, invalid
 from seatkeeper.orgs.models import District, Role
 from seatkeeper.orgs.scoping import get_school_for, launch_into_school
 from seatkeeper.seats import services as lic
-from seatkeeper.seats.selectors import active_purchases, today, usage_for_district
-from seatkeeper.web import context
+from seatkeeper.seats.selectors import (
+    active_purchases,
+    district_history,
+    today,
+    usage_for_district,
+)
+from seatkeeper.web import charts, context
 from seatkeeper.web.policies import district_admin, signed_in
 
 
@@ -35,7 +40,14 @@ def _page_context(request: HttpRequest) -> dict[str, object]:
         .select_related("school")
         .order_by("starts_on", "id")
     )
+    range_kind, start = charts.window(request.GET.get("range", "90"), today())
+    points, bought = district_history(
+        scope=scope, district=district, product=product, start=start, end=today()
+    )
     return {
+        "bars": charts.school_bars(usage.schools),
+        "trend": charts.district_lines(points, bought, start, today()),
+        "range": range_kind,
         "district": district,
         "product": product,
         "products": products,

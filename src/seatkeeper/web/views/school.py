@@ -15,8 +15,8 @@ from seatkeeper.roster import services as roster
 from seatkeeper.roster.scoping import get_teacher_for
 from seatkeeper.roster.selectors import teacher_list, teacher_seats
 from seatkeeper.roster.services import access_switch
-from seatkeeper.seats.selectors import seats_taken_if_on
-from seatkeeper.web import context
+from seatkeeper.seats.selectors import school_history, seats_taken_if_on, today
+from seatkeeper.web import charts, context
 from seatkeeper.web.policies import school_admin
 
 
@@ -32,7 +32,11 @@ def _license_context(request: HttpRequest, school_id: int) -> dict[str, object]:
         teacher_ids=[r.teacher.pk for r in rows if not r.access_on],
     )
     remaining = header.usage.remaining
+    range_kind, start = charts.window(request.GET.get("range", "90"), today())
+    points = school_history(scope=scope, school=school, product=product, start=start, end=today())
     return {
+        "trend": charts.school_lines(points, start, today()),
+        "range": range_kind,
         "header": header,
         "school": school,
         "product": product,

@@ -1,5 +1,8 @@
 """`seatkeeper seats verify [--district SLUG] [--repair] [--json]`: the seat ledger against a
-recount, per school and product; `--repair` rebuilds it in one audited transaction."""
+recount, per school and product; `--repair` rebuilds it in one audited transaction.
+
+`seatkeeper seats snapshot [--district SLUG]`: take today's usage history row of every school
+and product by hand (what the daily task does, issue 16.1), then evaluate the alerts."""
 
 from __future__ import annotations
 
@@ -10,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from seatkeeper.cli.support import add_actor_argument, cli_scope, dumps, fail
 from seatkeeper.errors import SeatkeeperError
 from seatkeeper.orgs.models import District
-from seatkeeper.orgs.scoping import district_for
-from seatkeeper.seats.services import ledger_repair
+from seatkeeper.orgs.scoping import district_for, require_district_admin
+from seatkeeper.seats.services import daily, ledger_repair
 from seatkeeper.seats.verify import Report, verify
 
 
@@ -25,6 +28,10 @@ class Command(BaseCommand):
         v.add_argument("--repair", action="store_true", help="rebuild what differs (audited)")
         v.add_argument("--json", action="store_true", help="print the report as JSON")
         add_actor_argument(v)
+        snap = sub.add_parser("snapshot", help="take today's usage history (and check alerts)")
+        snap.add_argument("--district", help="district slug (default: every district)")
+        snap.add_argument("--json", action="store_true", help="print what was written as JSON")
+        add_actor_argument(snap)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         scope = cli_scope(opts)
@@ -33,6 +40,9 @@ class Command(BaseCommand):
             if opts["district"]
             else list(District.objects.order_by("slug").values_list("slug", flat=True))
         )
+        if opts["action"] == "snapshot":
+            self._snapshot(scope, slugs, as_json=opts["json"])
+            return
         reports: list[Report] = []
         try:
             for slug in slugs:
@@ -58,6 +68,24 @@ class Command(BaseCommand):
             )
             err.returncode = 1
             raise err
+
+    def _snapshot(self, scope: Any, slugs: list[str], *, as_json: bool) -> None:
+        out = []
+        try:
+            for slug in slugs:
+                s, district = district_for(scope, slug)
+                require_district_admin(s, doing="take a usage snapshot")
+                out.append({"district": slug, **daily(district=district)})
+        except SeatkeeperError as exc:
+            raise fail(exc) from None
+        if as_json:
+            self.stdout.write(dumps({"districts": out}))
+            return
+        for row in out:
+            self.stdout.write(
+                f"{row['district']}: {row['rows']} history rows for today; alerts started "
+                f"{row['started']}, ended {row['ended']}."
+            )
 
     def _print(self, r: Report, *, repaired: bool) -> None:
         if r.ok:
