@@ -35,7 +35,14 @@ class RosterRow(TenantModel):
         abstract = True
 
 
+def _district_unindexed() -> models.ForeignKey:  # type: ignore[type-arg]
+    """The district key without its own index, for tables whose indexes all start with it
+    (every index costs on each imported row: bench/README.md, "OneRoster import")."""
+    return models.ForeignKey(District, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+
 class Teacher(RosterRow):
+    district = _district_unindexed()
     school = models.ForeignKey(
         School, null=True, blank=True, on_delete=models.PROTECT, related_name="teachers"
     )
@@ -133,6 +140,7 @@ class ClassroomStatus(models.TextChoices):
 
 
 class Classroom(RosterRow):
+    district = _district_unindexed()
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="classrooms")
     name = models.CharField(max_length=200)
     course_code = models.CharField(max_length=100, blank=True, default="")  # classCode
@@ -204,6 +212,7 @@ class ClassroomTeacher(TenantModel):
 
 
 class Student(RosterRow):
+    district = _district_unindexed()
     school = models.ForeignKey(
         School,
         null=True,
@@ -245,12 +254,10 @@ class Student(RosterRow):
 
 
 class Enrollment(TenantModel):
-    # No single-column indexes on district and classroom: the (district, classroom, student)
-    # index and the (classroom, student) unique constraint start with them, and every index
-    # costs on each imported row (bench/README.md, "OneRoster import").
-    district = models.ForeignKey(
-        District, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    # Three indexes besides the primary key, each needed (every index costs on each imported
+    # row: bench/README.md, "OneRoster import"): the (classroom, student) unique constraint,
+    # (district, student, classroom), and student (deleting a student looks its rows up).
+    district = _district_unindexed()
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments")
     classroom = models.ForeignKey(
         Classroom, on_delete=models.CASCADE, related_name="enrollments", db_index=False
@@ -263,13 +270,16 @@ class Enrollment(TenantModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["district", "classroom", "student"]),
             # (district, student, classroom): a district's enrollments of some students, looked
             # up by the importer with both in the WHERE, come from this index alone; SQLite (no
             # statistics) would otherwise scan the (district, classroom, student) one.
             models.Index(fields=["district", "student", "classroom"]),
         ]
         constraints = [
+            # Once per class (R1). Also the index of every (district, classroom[, student])
+            # lookup: a classroom has one district, so the district is a check on the row
+            # found, and (classroom_id, ...) first serves the foreign key's lookups when a
+            # classroom is deleted (SQLite searches the child table for every parent row).
             models.UniqueConstraint(fields=["classroom", "student"], name="enrollment_once")
         ]
 
