@@ -66,31 +66,33 @@ def enrollment_indexes() -> list[tuple[bool, list[str]]]:
 @pytest.mark.ledger_unchecked  # rows are written with historical models, below the ledger
 def test_index_migration_keeps_rows_and_journal_triggers() -> None:  # noqa: PLR0915
     """Issue 15: roster 0006 on a database with rows: the rows stay, the triggers stay (and
-    journal), and the one unique index still refuses a student twice in a class (R1)."""
+    journal), and the unique index still refuses a student twice in a class (R1)."""
     executor = MigrationExecutor(connection)
     leaves = executor.loader.graph.leaf_nodes()
     executor.migrate(BEFORE)
     try:
         old = executor.loader.project_state(BEFORE).apps
-        District = old.get_model("orgs", "District")
-        d = District.objects.create(slug="old", name="Old")
-        school = old.get_model("orgs", "School").objects.create(district=d, name="Old School")
-        t = old.get_model("roster", "Teacher").objects.create(
-            district=d, first_name="T", last_name="One"
-        )
-        room = old.get_model("roster", "Classroom").objects.create(
-            district=d, school=school, name="Room", primary_teacher=t
-        )
-        Student = old.get_model("roster", "Student")
-        students = [
-            Student.objects.create(district=d, first_name="S", last_name=str(i)) for i in range(3)
-        ]
-        for s in students:
-            old.get_model("roster", "Enrollment").objects.create(
-                district=d, student=s, classroom=room
+        with transaction.atomic():  # PostgreSQL: the journal must be empty at COMMIT
+            District = old.get_model("orgs", "District")
+            d = District.objects.create(slug="old", name="Old")
+            school = old.get_model("orgs", "School").objects.create(district=d, name="Old School")
+            t = old.get_model("roster", "Teacher").objects.create(
+                district=d, first_name="T", last_name="One"
             )
-        with connection.cursor() as cur:
-            cur.execute("DELETE FROM seats_seatjournal")
+            room = old.get_model("roster", "Classroom").objects.create(
+                district=d, school=school, name="Room", primary_teacher=t
+            )
+            Student = old.get_model("roster", "Student")
+            students = [
+                Student.objects.create(district=d, first_name="S", last_name=str(i))
+                for i in range(3)
+            ]
+            for s in students:
+                old.get_model("roster", "Enrollment").objects.create(
+                    district=d, student=s, classroom=room
+                )
+            with connection.cursor() as cur:
+                cur.execute("DELETE FROM seats_seatjournal")
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(leaves)
@@ -102,6 +104,7 @@ def test_index_migration_keeps_rows_and_journal_triggers() -> None:  # noqa: PLR
     assert expected_triggers() <= present_triggers()
     assert Enrollment.objects.filter(district__slug="old").count() == 3
     assert enrollment_indexes() == [
+        (False, ["district_id", "classroom_id", "student_id"]),
         (False, ["district_id", "student_id", "classroom_id"]),
         (False, ["student_id"]),
         (True, ["classroom_id", "student_id"]),
@@ -134,3 +137,36 @@ def test_roster_tables_have_no_single_column_district_index() -> None:
         columns = [list(c["columns"]) for c in found.values() if c["index"] or c["unique"]]
         assert ["district_id"] not in columns, table
         assert any(c[0] == "district_id" and len(c) > 1 for c in columns), table
+
+
+@pytest.mark.django_db
+@pytest.mark.ledger_unchecked  # the refused row is rolled back before any sync
+def test_enrollment_keys_hold_it_to_its_district(world_a, world_b) -> None:
+    """Issue 15: on PostgreSQL two composite keys, (district, classroom) and (district,
+    student), replace three single-column ones; an enrollment naming another district's
+    classroom or student is refused. SQLite keeps its single-column keys."""
+    from seatkeeper.roster.models import Enrollment
+
+    with connection.cursor() as cur:
+        found = connection.introspection.get_constraints(cur, "roster_enrollment")
+    keys = sorted(
+        (tuple(c["columns"]), c["foreign_key"][0]) for c in found.values() if c["foreign_key"]
+    )
+    if connection.vendor != "postgresql":
+        assert [cols for cols, _ in keys] == [("classroom_id",), ("district_id",), ("student_id",)]
+        return
+    assert keys == [
+        (("district_id", "classroom_id"), "roster_classroom"),
+        (("district_id", "student_id"), "roster_student"),
+    ]
+    a, b = world_a, world_b
+
+    def enroll(classroom, student) -> None:  # type: ignore[no-untyped-def]
+        with transaction.atomic():
+            Enrollment.objects.create(district=a.district, classroom=classroom, student=student)
+            with connection.cursor() as cur:
+                cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    for classroom, student in ((b.classrooms[0], a.students[-1]), (a.classrooms[0], b.students[0])):
+        with pytest.raises(IntegrityError):
+            enroll(classroom, student)

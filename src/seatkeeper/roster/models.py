@@ -254,9 +254,12 @@ class Student(RosterRow):
 
 
 class Enrollment(TenantModel):
-    # Three indexes besides the primary key, each needed (every index costs on each imported
-    # row: bench/README.md, "OneRoster import"): the (classroom, student) unique constraint,
-    # (district, student, classroom), and student (deleting a student looks its rows up).
+    # No single-column indexes on district and classroom: the (district, classroom, student)
+    # index and the (classroom, student) unique constraint start with them, and every index
+    # costs on each imported row (bench/README.md, "OneRoster import"). Both are kept (issue
+    # 15 tried one): PostgreSQL plans the importer's joins over rows it just inserted (no
+    # statistics yet) through the index whose leading columns the query names, and SQLite
+    # searches the child table by classroom_id for every classroom deleted.
     district = _district_unindexed()
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments")
     classroom = models.ForeignKey(
@@ -270,16 +273,13 @@ class Enrollment(TenantModel):
 
     class Meta:
         indexes = [
+            models.Index(fields=["district", "classroom", "student"]),
             # (district, student, classroom): a district's enrollments of some students, looked
             # up by the importer with both in the WHERE, come from this index alone; SQLite (no
             # statistics) would otherwise scan the (district, classroom, student) one.
             models.Index(fields=["district", "student", "classroom"]),
         ]
         constraints = [
-            # Once per class (R1). Also the index of every (district, classroom[, student])
-            # lookup: a classroom has one district, so the district is a check on the row
-            # found, and (classroom_id, ...) first serves the foreign key's lookups when a
-            # classroom is deleted (SQLite searches the child table for every parent row).
             models.UniqueConstraint(fields=["classroom", "student"], name="enrollment_once")
         ]
 

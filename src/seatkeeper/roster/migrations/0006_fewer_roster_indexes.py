@@ -1,7 +1,5 @@
 """Fewer indexes to maintain on every imported row (issue 15, import speed).
 
-- roster_enrollment: the (district, classroom, student) index goes; the (classroom, student)
-  unique constraint serves the same lookups (a classroom has one district);
 - roster_student, roster_teacher, roster_classroom: no single-column district index (each
   table has composite indexes that start with the district).
 
@@ -55,10 +53,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(keep_triggers, restore_triggers),
-        migrations.RemoveIndex(
-            model_name="enrollment",
-            name="roster_enro_distric_347785_idx",
-        ),
         migrations.AlterField(
             model_name="classroom",
             name="district",
