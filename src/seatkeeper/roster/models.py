@@ -35,7 +35,14 @@ class RosterRow(TenantModel):
         abstract = True
 
 
+def _district_unindexed() -> models.ForeignKey:  # type: ignore[type-arg]
+    """The district key without its own index, for tables whose indexes all start with it
+    (every index costs on each imported row: bench/README.md, "OneRoster import")."""
+    return models.ForeignKey(District, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+
 class Teacher(RosterRow):
+    district = _district_unindexed()
     school = models.ForeignKey(
         School, null=True, blank=True, on_delete=models.PROTECT, related_name="teachers"
     )
@@ -133,6 +140,7 @@ class ClassroomStatus(models.TextChoices):
 
 
 class Classroom(RosterRow):
+    district = _district_unindexed()
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="classrooms")
     name = models.CharField(max_length=200)
     course_code = models.CharField(max_length=100, blank=True, default="")  # classCode
@@ -204,6 +212,7 @@ class ClassroomTeacher(TenantModel):
 
 
 class Student(RosterRow):
+    district = _district_unindexed()
     school = models.ForeignKey(
         School,
         null=True,
@@ -247,10 +256,11 @@ class Student(RosterRow):
 class Enrollment(TenantModel):
     # No single-column indexes on district and classroom: the (district, classroom, student)
     # index and the (classroom, student) unique constraint start with them, and every index
-    # costs on each imported row (bench/README.md, "OneRoster import").
-    district = models.ForeignKey(
-        District, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
+    # costs on each imported row (bench/README.md, "OneRoster import"). Both are kept (issue
+    # 15 tried one): PostgreSQL plans the importer's joins over rows it just inserted (no
+    # statistics yet) through the index whose leading columns the query names, and SQLite
+    # searches the child table by classroom_id for every classroom deleted.
+    district = _district_unindexed()
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="enrollments")
     classroom = models.ForeignKey(
         Classroom, on_delete=models.CASCADE, related_name="enrollments", db_index=False
