@@ -49,6 +49,7 @@ def world(transactional_db: None):  # type: ignore[no-untyped-def]
     w.ids = {  # type: ignore[attr-defined]
         "school_id": w.schools[0].pk,
         "classroom_id": w.classrooms[0].pk,
+        "student_id": w.students[0].pk,
         "run_id": run.pk,
         "plan_id": plan.pk,
     }
