@@ -123,3 +123,31 @@ def test_issue_16_3_alerts_route_is_documented_in_openapi(db):
     assert {p["name"] for p in op["parameters"]} == {"slug", "open"}
     out = schema["components"]["schemas"]["AlertOut"]["properties"]
     assert {"kind", "school", "fix_url", "started_at", "ended_at", "read", "dismissed"} <= set(out)
+
+
+def test_issue_16_3_open_alerts_list_the_worst_first(db):  # type: ignore[no-untyped-def]
+    """An overallocation older than a near-limit alert elsewhere still comes first: the banner
+    shows the first few, and over capacity is what an admin must see."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    w = make_world("a")
+    now = timezone.now()
+    Alert.objects.filter(district=w.district).delete()
+    for kind, school, age in (
+        (AlertKind.OVERALLOCATED, w.schools[0], 3),
+        (AlertKind.NEAR_LIMIT, w.schools[1], 1),
+        (AlertKind.PURCHASE_ENDING, None, 0),
+    ):
+        Alert.objects.create(
+            district=w.district,
+            kind=kind,
+            key=f"{kind}:{school.pk if school else 0}",
+            school=school,
+            product=w.product,
+            message=str(kind),
+            started_at=now - dt.timedelta(days=age),
+        )
+    kinds = [a.kind for a in alerts_for(scope=sys_scope(w.district), district=w.district)]
+    assert kinds == ["overallocated", "near_limit", "purchase_ending"]

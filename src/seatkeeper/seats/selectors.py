@@ -530,7 +530,8 @@ def alerts_for(
     include_dismissed: bool = True,
     limit: int = 500,
 ) -> list[AlertView]:
-    """The alerts the caller may see, newest first (admins; a school admin: their schools'),
+    """The alerts the caller may see (admins; a school admin: their schools'): open first, the
+    worst kind first, newest first within a kind,
     with the caller's read and dismissed marks."""
     from seatkeeper.orgs.scoping import ADMIN_ROLES, require_role
     from seatkeeper.seats.alerts import fix_path
@@ -544,6 +545,9 @@ def alerts_for(
     if open_only:
         qs = qs.filter(ended_at__isnull=True)
     alerts = list(qs.order_by("-started_at", "-id")[:limit])
+    # open before ended, then the worst first (over capacity, near the limit, purchase ending)
+    rank = {"overallocated": 0, "near_limit": 1, "purchase_ending": 2}
+    alerts.sort(key=lambda a: (a.ended_at is not None, rank.get(a.kind, 3)))
     marks: dict[int, tuple[bool, bool]] = {}
     if scope.user is not None and scope.user.pk:
         for aid, read_at, dismissed_at in AlertState.objects.filter(
