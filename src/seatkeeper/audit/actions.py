@@ -58,6 +58,7 @@ FIX_PLAN_APPLIED = "fixes.plan.applied"
 FIX_PLAN_UNDONE = "fixes.plan.undone"
 
 ROSTER_IMPORTED = "roster.import.applied"
+ROSTER_IMPORT_UNDONE = "roster.import.undone"  # issue 17.10: a whole import undone
 
 API_TOKEN_CREATED = "api.token.created"  # noqa: S105 (an action code)
 API_TOKEN_REVOKED = "api.token.revoked"  # noqa: S105 (an action code)
@@ -123,6 +124,7 @@ LABELS: dict[str, str] = {
     FIX_PLAN_APPLIED: "Fix plan applied",
     FIX_PLAN_UNDONE: "Fix plan undone",
     ROSTER_IMPORTED: "Roster imported",
+    ROSTER_IMPORT_UNDONE: "Roster import undone",
     API_TOKEN_CREATED: "API token created",
     API_TOKEN_REVOKED: "API token revoked",
     AUTH_SIGNED_IN: "Signed in",

@@ -98,8 +98,8 @@ def _csv_import(
     if notes.error_count:
         raise refuse(notes, summary)
 
-    def write(d: District) -> WriteResult:
-        return _write(d, students, enrollments)
+    def write(d: District, journal: str | None) -> WriteResult:
+        return _write(d, students, enrollments, journal)
 
     return apply_import(
         scope=scope,
@@ -251,10 +251,11 @@ def _write(
     district: District,
     students: dict[str, dict[str, Any]],
     enrollments: list[tuple[str, int, str, str]],
+    journal: str | None = None,
 ) -> WriteResult:
     from django.db.models import Max
 
-    m = Mapper(None, district, RosterSource.CSV, None)  # type: ignore[arg-type]
+    m = Mapper(None, district, RosterSource.CSV, None, journal)  # type: ignore[arg-type]
     m.result.enrollment_id_floor = Enrollment.objects.aggregate(n=Max("id"))["n"] or 0
     fields = [
         "first_name",
@@ -280,6 +281,7 @@ def _write(
         ).values_list("id", "school_id", "name", "primary_teacher_id")
     }
     counts = m.result.counts["classrooms"]
+    class_floor = m.journal.floor(Classroom)
     for _, school, name, teacher in enrollments:
         key = (school, name.lower())
         if key not in classrooms:
@@ -293,6 +295,7 @@ def _write(
             classrooms[key] = (c.pk, c.primary_teacher_id)
             counts.created += 1
         elif teacher and classrooms[key][1] is None:
+            m.journal.before_pks(Classroom, [classrooms[key][0]])
             Classroom.objects.filter(pk=classrooms[key][0]).update(primary_teacher_id=int(teacher))
             classrooms[key] = (classrooms[key][0], int(teacher))
             counts.updated += 1
@@ -316,7 +319,10 @@ def _write(
         Enrollment(district=district, classroom_id=c, student_id=s, roster_source=RosterSource.CSV)
         for c, s in sorted(pairs - existing)
     ]
+    m.journal.created(Classroom, class_floor)
+    enrollment_floor = m.journal.floor(Enrollment)
     Enrollment.objects.bulk_create(new, batch_size=BATCH)
+    m.journal.created(Enrollment, enrollment_floor)
     ec = m.result.counts["enrollments"]
     ec.created += len(new)
     ec.unchanged += len(pairs & existing)

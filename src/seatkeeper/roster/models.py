@@ -311,6 +311,7 @@ class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", "Dry run done"
     APPLIED = "applied", "Applied"
     FAILED = "failed", "Refused (errors)"
+    UNDONE = "undone", "Undone"
 
 
 class ImportRun(models.Model):
@@ -345,6 +346,10 @@ class ImportRun(models.Model):
     task_id = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # issue 17.10: the applied import's journal (ImportJournal.batch) and when it was undone.
+    journal = models.CharField(max_length=32, blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)  # when the apply began writing
+    undone_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -352,6 +357,28 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.file_name} ({self.status})"
+
+
+class ImportJournal(TenantModel):
+    """What one applied import changed, so the whole import can be undone exactly (17.10).
+
+    Written set-based by the importer in its transaction (`oneroster/journal.py`), one row per:
+    - `created`: a run of ids the import inserted into `tbl` (`lo`..`hi`, the district's rows);
+    - `updated`: a row's image before the import first changed it (soft deletes included);
+    - `removed`: the image of a row the import deleted (enrollments, co-teachers, class terms).
+    Rows of a batch are deleted when the import is undone (the audit entry keeps the counts).
+    """
+
+    district = _district_unindexed()
+    batch = models.CharField(max_length=32)
+    tbl = models.CharField(max_length=64)
+    op = models.CharField(max_length=8)
+    lo = models.BigIntegerField()
+    hi = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["district", "batch", "tbl", "op", "lo"])]
 
 
 class RosterInvite(TenantModel):

@@ -14,6 +14,8 @@ figures are the ledger's own, before and after, in the same transaction.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -149,8 +151,8 @@ def _oneroster_import(
             done[0] += n
             report("writing rows", done[0], total)
 
-        def write(d: District) -> WriteResult:
-            return Writer(ds, d, RosterSource.ONEROSTER, step).run()
+        def write(d: District, journal: str | None) -> WriteResult:
+            return Writer(ds, d, RosterSource.ONEROSTER, step, journal).run()
 
         org = ds.district_org
         return apply_import(
@@ -177,7 +179,7 @@ def apply_import(
     district_slug: str,
     district_name: str,
     district_sourced_id: str,
-    write: Callable[[District], WriteResult],
+    write: Callable[[District, str | None], WriteResult],
     notes: Notes,
     summary: dict[str, Any],
     dry_run: bool,
@@ -196,7 +198,11 @@ def apply_import(
                 )
                 scope, district = district_for(scope, district_slug)
             before = seat_snapshot(scope, district)
-            result = write(district)
+            # What undo needs is journaled as the rows are written (issue 17.10); a dry run
+            # journals nothing.
+            journal = None if dry_run else uuid.uuid4().hex
+            started = timezone.now()
+            result = write(district, journal)
             if notes.error_count:  # the writer found something validation could not
                 raise refuse(notes, summary)
             # The writes were journaled by the database: fold them into the seat ledger (one
@@ -223,7 +229,7 @@ def apply_import(
             )
             if dry_run:
                 raise _DryRun
-            run = _record(scope, district, run, summary, held)
+            run = _record(scope, district, run, summary, held, journal or "", started)
             summary["import_run"] = run.pk
             usage_snapshot_take(district=district)  # issue 16.1: the day's history row
             audit_record(
@@ -241,6 +247,7 @@ def apply_import(
                         "held_back": len(held),
                     },
                     "undo": {
+                        "journal": journal,
                         "enrollment_id_floor": result.enrollment_id_floor,
                         "removed_enrollments": result.removed_enrollments,
                         "soft_deleted": result.deleted_ids,
@@ -258,6 +265,8 @@ def _record(
     run: ImportRun | None,
     summary: dict[str, Any],
     held: list[dict[str, Any]],
+    journal: str,
+    started: dt.datetime,
 ) -> ImportRun:
     user = scope.user if scope.user is not None and scope.user.pk else None
     if run is None:
@@ -274,6 +283,8 @@ def _record(
     run.summary = summary
     run.errors = []
     run.held_back = held
+    run.journal = journal
+    run.started_at = started
     run.finished_at = timezone.now()
     run.save()
     return run

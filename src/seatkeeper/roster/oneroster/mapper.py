@@ -38,6 +38,7 @@ from seatkeeper.roster.models import (
 )
 from seatkeeper.roster.oneroster import ids
 from seatkeeper.roster.oneroster.fastinsert import defaults, insert_rows
+from seatkeeper.roster.oneroster.journal import Journal
 from seatkeeper.roster.oneroster.stage import Sql
 from seatkeeper.roster.oneroster.validate import (
     Dataset,
@@ -102,10 +103,17 @@ class Mapper:
     """Row-by-row sync of a few rows by sourcedId (schools, terms, CSV upload students)."""
 
     def __init__(
-        self, ds: Dataset | None, district: District, source: str, progress: Progress | None
+        self,
+        ds: Dataset | None,
+        district: District,
+        source: str,
+        progress: Progress | None,
+        journal: str | None = None,
     ):
         self.ds, self.district, self.source = ds, district, source
         self.d = district.pk
+        # What undo needs, journaled at each write (`journal.py`); None journals nothing.
+        self.journal = Journal(district.pk, journal)
         self.now = timezone.now()
         self.result = WriteResult()
         self.progress = progress or (lambda n: None)
@@ -167,6 +175,7 @@ class Mapper:
                 ["district_id", "sourced_id", "roster_source", *fields],
                 ((self.d, sid, self.source, *(v[f] for f in fields)) for sid, v in new),
             )
+            self.journal.created(model, floor)
             found.update(
                 model.objects.filter(district_id=self.d, id__gt=floor)  # type: ignore[attr-defined]
                 .values_list("sourced_id", "id")
@@ -175,6 +184,7 @@ class Mapper:
         counts.created += len(new)
         touched.update(sid for sid, _ in new)
         if changed:
+            self.journal.before_pks(model, [c.pk for c in changed])
             model.objects.bulk_update(changed, fields, batch_size=BATCH)  # type: ignore[attr-defined]
         gone = []
         for sid in deleted:
@@ -185,6 +195,7 @@ class Mapper:
                 gone.append(row[0])
                 self.result.deleted(entity, row[0])
         if gone:
+            self.journal.before_pks(model, gone)
             model.objects.filter(pk__in=gone).update(deleted_at=self.now)  # type: ignore[attr-defined]
         for sid in deleted:
             found.pop(sid, None)
@@ -202,6 +213,7 @@ class Mapper:
         for row in qs.values(*ENROLLMENT_FIELDS):
             row["created_at"] = row["created_at"].isoformat()
             rows.append(row)
+        self.journal.removed_pks(Enrollment, pks)
         qs.delete()
         self.result.removed_enrollments.extend(rows)
         self.result.counts["enrollments"].deleted += len(rows)
@@ -248,8 +260,15 @@ def _map_ids(name: str, rows: dict[str, int]) -> None:
 class Writer(Mapper):
     """The OneRoster write: small kinds by `_sync`, the rest set-based from the staged tables."""
 
-    def __init__(self, ds: Dataset, district: District, source: str, progress: Progress | None):
-        super().__init__(ds, district, source, progress)
+    def __init__(
+        self,
+        ds: Dataset,
+        district: District,
+        source: str,
+        progress: Progress | None,
+        journal: str | None = None,
+    ):
+        super().__init__(ds, district, source, progress, journal)
         self.ds: Dataset = ds
         self.sql = Sql()
         # The import's timestamp as stored (the same value new rows get from `defaults`), so a
@@ -346,6 +365,12 @@ class Writer(Mapper):
         if live:
             differ = " OR ".join(sql.differ(f"x.{f}", f"w.{f}") for f in fields)
             sets = ", ".join(f"{f} = w.{f}" for f in fields)
+            self.journal.before(
+                model,
+                f"x.district_id = %s AND x.deleted_at IS NULL AND EXISTS (SELECT 1 FROM {want} w "
+                f"WHERE w.xid = x.id AND ({differ}))",
+                [d],
+            )
             updated = ex(
                 f"UPDATE {t} AS x SET {sets}, updated_at = %s FROM {want} w "
                 f"WHERE x.id = w.xid AND x.district_id = %s AND x.deleted_at IS NULL "
@@ -364,6 +389,7 @@ class Writer(Mapper):
             + f" FROM {want} w WHERE w.xid IS NULL ORDER BY w.sid",
             [d, self.source, *values],
         )
+        self.journal.created(model, floor)
         return floor
 
     def _soft_delete(self, entity: str, model: type[Model], sids: str) -> None:
@@ -385,6 +411,7 @@ class Writer(Mapper):
         ]
         for pk in pks:
             self.result.deleted(entity, pk)
+        self.journal.before_pks(model, pks)
         for i in range(0, len(pks), BATCH):
             part = pks[i : i + BATCH]
             ex(
@@ -398,6 +425,7 @@ class Writer(Mapper):
         org = self.ds.district_org
         own = ids.district_sid("", self.district.slug)  # what an export of it calls it
         if org is not None and not self.district.sourced_id and org.sid != own:
+            self.journal.before(District, "x.id = %s", [self.d])
             self.district.sourced_id = org.sid
             self.district.save(update_fields=["sourced_id"])
 
@@ -412,6 +440,7 @@ class Writer(Mapper):
         before = set(School.objects.filter(district_id=self.d).values_list("id", flat=True))
         self.school_ids = self._sync("schools", School, wanted, deleted, ["name"])
         new = [pk for pk in self.school_ids.values() if pk not in before]
+        floor = Journal.floor(Allocation)
         Allocation.objects.bulk_create(
             [
                 Allocation(district_id=self.d, school_id=s, product_id=p)
@@ -420,6 +449,7 @@ class Writer(Mapper):
             ],
             batch_size=BATCH,
         )
+        self.journal.created(Allocation, floor)
         _map_ids("sk_school_id", self.school_ids)
         # Each distinct (primaryOrgSourcedId, orgSourcedIds) of users: their home school.
         combos = q("SELECT DISTINCT primary_org, orgs FROM sk_u")
@@ -486,6 +516,7 @@ class Writer(Mapper):
             )
         )
         changed = [Term(id=pk, parent_id=p) for pk, p in want_parent.items() if have.get(pk) != p]
+        self.journal.before_pks(Term, [t.pk for t in changed])
         Term.objects.bulk_update(changed, ["parent_id"], batch_size=BATCH)
         self._count_late("terms", Term, {t.pk for t in changed})
 
@@ -579,6 +610,7 @@ class Writer(Mapper):
         self._soft_delete("teachers", Teacher, "SELECT sid FROM sk_u WHERE deleted = 1")
         on = self.district.new_teacher_access
         rest, values = defaults(TeacherAccess, ["district_id", "teacher_id", "product_id", "on"])
+        access_floor = Journal.floor(TeacherAccess)
         for product in self.products:
             ex(
                 f"INSERT INTO {TeacherAccess._meta.db_table} "
@@ -589,6 +621,7 @@ class Writer(Mapper):
                 + f" FROM {Teacher._meta.db_table} WHERE district_id = %s AND id > %s",
                 [d, product, on, *values, d, floor],
             )
+        self.journal.created(TeacherAccess, access_floor)
         ((n_teachers,),) = q("SELECT count(*) FROM sk_want_teacher")
         self.progress(n_teachers)
         fields = self._columns(STUDENT_FIELDS)
@@ -665,7 +698,10 @@ class Writer(Mapper):
                 changed.append(RosterInvite(id=row["id"], **values))
             else:
                 counts.unchanged += 1
+        floor = Journal.floor(RosterInvite)
         RosterInvite.objects.bulk_create(new)
+        self.journal.created(RosterInvite, floor)
+        self.journal.before_pks(RosterInvite, [c.pk for c in changed])
         RosterInvite.objects.bulk_update(changed, INVITE_FIELDS)
         counts.created += len(new)
         counts.updated += len(changed)
@@ -787,6 +823,12 @@ class Writer(Mapper):
             [d],
         ):
             changed.add(cid)
+        self.journal.removed(
+            ClassroomTerm,
+            f"x.district_id = %s AND x.{mine} AND NOT EXISTS (SELECT 1 FROM sk_want_terms w "
+            "WHERE w.cid = x.classroom_id AND w.tid = x.term_id AND w.position = x.position)",
+            [d],
+        )
         ex(
             f"DELETE FROM {ctt} WHERE district_id = %s AND {mine} AND NOT EXISTS (SELECT 1 "
             f"FROM sk_want_terms w WHERE w.cid = {ctt}.classroom_id AND w.tid = {ctt}.term_id "
@@ -798,6 +840,7 @@ class Writer(Mapper):
             "WHERE y.classroom_id = w.cid AND y.term_id = w.tid)"
         ):
             changed.add(cid)
+        floor = Journal.floor(ClassroomTerm)
         ex(
             f"INSERT INTO {ctt} (district_id, classroom_id, term_id, position) "
             "SELECT %s, cid, tid, position FROM sk_want_terms w WHERE NOT EXISTS "
@@ -805,11 +848,17 @@ class Writer(Mapper):
             "ORDER BY cid, position",
             [d],
         )
+        self.journal.created(ClassroomTerm, floor)
         if changed:  # a class whose terms changed and nothing else is an updated class
             part = sorted(changed)
             counts = self.result.counts["classrooms"]
             for i in range(0, len(part), BATCH):
                 chunk = part[i : i + BATCH]
+                self.journal.before(
+                    Classroom,
+                    f"x.district_id = %s AND x.id IN ({marks(chunk)}) AND NOT (x.updated_at = %s)",
+                    [d, *chunk, self.stamp],
+                )
                 n = ex(
                     f"UPDATE {Classroom._meta.db_table} SET updated_at = %s WHERE district_id "
                     f"= %s AND id IN ({marks(chunk)}) AND NOT (updated_at = %s)",
@@ -893,6 +942,7 @@ class Writer(Mapper):
         rest, values = defaults(
             Enrollment, ["district_id", "classroom_id", "student_id", "sourced_id", "roster_source"]
         )
+        floor = Journal.floor(Enrollment)
         counts.created += ex(
             f"INSERT INTO {et} (district_id, classroom_id, student_id, sourced_id, "
             f"roster_source{''.join(f', {c}' for c in rest)}) "
@@ -900,6 +950,7 @@ class Writer(Mapper):
             "WHERE eid IS NULL ORDER BY cid, spk",
             [d, self.source, *values],
         )
+        self.journal.created(Enrollment, floor)
         self.progress(ds.enrollment_rows)
         self._co_teachers()
 
@@ -943,14 +994,17 @@ class Writer(Mapper):
         rest, values = defaults(
             ClassroomTeacher, ["district_id", "classroom_id", "teacher_id", "sourced_id"]
         )
+        floor = Journal.floor(ClassroomTeacher)
         counts.created += ex(
             f"INSERT INTO {ctt} (district_id, classroom_id, teacher_id, sourced_id"
             f"{''.join(f', {c}' for c in rest)}) SELECT %s, cid, tpk, sid"
             f"{''.join(', %s' for _ in rest)} FROM sk_co WHERE yid IS NULL ORDER BY cid, tpk",
             [d, *values],
         )
+        self.journal.created(ClassroomTeacher, floor)
         for i in range(0, len(drop_ids), BATCH):
             part = drop_ids[i : i + BATCH]
+            self.journal.removed_pks(ClassroomTeacher, part)
             counts.deleted += ex(
                 f"DELETE FROM {ctt} WHERE district_id = %s AND id IN ({marks(part)})",
                 [d, *part],
@@ -963,6 +1017,12 @@ class Writer(Mapper):
         )
         made("sk_drop_t", "cid, tpk")
         ct = Classroom._meta.db_table
+        self.journal.before(
+            Classroom,
+            "x.district_id = %s AND x.id IN (SELECT cid FROM sk_drop_t) AND EXISTS "
+            "(SELECT 1 FROM sk_drop_t g WHERE g.cid = x.id AND g.tpk = x.primary_teacher_id)",
+            [d],
+        )
         self.result.counts["classrooms"].updated += ex(
             f"UPDATE {ct} SET primary_teacher_id = NULL, updated_at = %s "
             "WHERE district_id = %s AND id IN (SELECT cid FROM sk_drop_t) AND EXISTS "
@@ -991,6 +1051,17 @@ class Writer(Mapper):
             )
             ctt = ClassroomTeacher._meta.db_table
             # Co-teachers deleted in Seatkeeper, and those of archived classes, likewise.
+            self.journal.removed(
+                ClassroomTeacher,
+                "x.district_id = %s "
+                f"AND x.classroom_id IN (SELECT lc.id FROM sk_live_class lc JOIN {ct} rc "
+                "ON rc.id = lc.id AND rc.status = 'active') "
+                "AND x.teacher_id IN (SELECT id FROM sk_live_teacher) "
+                "AND NOT EXISTS (SELECT 1 FROM sk_e e WHERE e.del = 0 "
+                "AND e.cat IN ('teacher', 'primary') AND e.cid = x.classroom_id "
+                "AND e.tpk = x.teacher_id)",
+                [d],
+            )
             self.result.counts["co_teachers"].deleted += ex(
                 f"DELETE FROM {ctt} WHERE district_id = %s "
                 f"AND classroom_id IN (SELECT lc.id FROM sk_live_class lc JOIN {ct} rc "
