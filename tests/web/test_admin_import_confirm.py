@@ -39,3 +39,67 @@ def test_issue_17_10_import_apply_confirmation_says_what_it_will_do(
     # The confirm page of an applied run just leads back to the run.
     done = ImportRun.objects.exclude(pk=run.pk).get()
     assert c.get(reverse("web:import_apply", args=[done.pk])).status_code == 302
+
+
+def _applied(c, tmp_path, **changes) -> ImportRun:  # type: ignore[no-untyped-def]
+    upload_zip(c, tmp_path, **changes)
+    preview = ImportRun.objects.filter(status="previewed").latest("pk")
+    c.post(reverse("web:import_apply", args=[preview.pk]))
+    return ImportRun.objects.filter(status="applied").latest("pk")
+
+
+def test_issue_17_10_undo_of_a_whole_import_confirms_then_puts_everything_back(
+    world_a, media, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    c = client_for(world_a.users["district_admin"])
+    before = Student.objects.filter(district=world_a.district).count()
+    run = _applied(c, tmp_path)
+    assert Student.objects.filter(district=world_a.district).count() == before + 3
+    page = c.get(reverse("web:import_run", args=[run.pk])).content.decode()
+    assert reverse("web:import_undo", args=[run.pk]) in page
+    audit = c.get(reverse("web:audit")).content.decode()
+    assert reverse("web:import_undo", args=[run.pk]) in audit  # undo offered from the log too
+    confirm = c.get(reverse("web:import_undo", args=[run.pk])).content.decode()
+    assert "Undo the import of roster.zip?" in confirm
+    assert "Students: 3 created by the import, removed" in confirm
+    assert "Lakeside High" in confirm  # the seats a school gives back
+    assert Student.objects.filter(district=world_a.district).count() == before + 3
+    r = c.post(reverse("web:import_undo", args=[run.pk]))
+    assert r.status_code == 302 and r["Location"] == reverse("web:import_run", args=[run.pk])
+    assert Student.objects.filter(district=world_a.district).count() == before
+    run.refresh_from_db()
+    assert run.status == "undone"
+    page = c.get(r["Location"]).content.decode()
+    assert "Import undone" in page and 'id="run-undone"' in page
+    assert reverse("web:import_undo", args=[run.pk]) not in page
+    again = c.post(reverse("web:import_undo", args=[run.pk]), follow=True)  # PRG: the error shown
+    assert "already undone" in again.content.decode()
+
+
+def test_issue_17_10_undo_page_says_why_when_the_district_changed_since(
+    world_a, media, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from seatkeeper.orgs.scoping import district_for
+    from seatkeeper.roster.services import student_update
+    from tests.roster.oneroster.helpers import op
+
+    c = client_for(world_a.users["district_admin"])
+    run = _applied(c, tmp_path)
+    scope, _ = district_for(op(), world_a.district.slug)
+    student_update(scope=scope, student=Student.objects.get(sourced_id="u3"), first_name="Anna")
+    page = c.get(reverse("web:import_undo", args=[run.pk])).content.decode()
+    assert "This import cannot be undone now" in page
+    assert "Student changed" in page
+    assert "Undo the import</button>" not in page
+    r = c.post(reverse("web:import_undo", args=[run.pk]), follow=True)
+    assert "Student changed" in r.content.decode()
+    assert Student.objects.get(sourced_id="u3").first_name == "Anna"
+    assert ImportRun.objects.get(pk=run.pk).status == "applied"
+
+
+def test_issue_17_10_only_district_admins_undo_imports(world_a, media, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    run = _applied(client_for(world_a.users["district_admin"]), tmp_path)
+    sa = client_for(world_a.users["school_admin"])
+    assert sa.get(reverse("web:import_undo", args=[run.pk])).status_code in (403, 404)
+    assert sa.post(reverse("web:import_undo", args=[run.pk])).status_code in (403, 404)
+    assert ImportRun.objects.get(pk=run.pk).status == "applied"

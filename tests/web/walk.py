@@ -98,6 +98,7 @@ CASES: dict[str, Case] = {
     "district/imports/template.csv": Case("own"),
     "district/imports/<int:run_id>/": Case("url", browse=("district_admin",)),
     "district/imports/<int:run_id>/apply/": Case("url"),
+    "district/imports/<int:run_id>/undo/": Case("url"),
     "schools/<int:school_id>/import/": Case("url", browse=ADMINS),
     # de-dup
     "dedup/schools/<int:school_id>/": Case("url", browse=ADMINS),

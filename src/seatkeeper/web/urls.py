@@ -133,6 +133,7 @@ urlpatterns = [
     path("district/imports/template.csv", imports.import_template, name="import_template"),
     path("district/imports/<int:run_id>/", imports.import_run, name="import_run"),
     path("district/imports/<int:run_id>/apply/", imports.import_apply, name="import_apply"),
+    path("district/imports/<int:run_id>/undo/", imports.import_undo, name="import_undo"),
     path("schools/<int:school_id>/import/", imports.school_import, name="school_import"),
     # seat alerts and usage reports (issue 16)
     path("alerts/", alerts.alerts_page, name="alerts"),

@@ -58,3 +58,28 @@ def test_export_writes_a_zip(db, tmp_path):
     assert "3 students" not in out.getvalue()  # users are counted together
     assert "5 users" in out.getvalue()
     assert (tmp_path / "x.zip").stat().st_size > 0
+
+
+def test_issue_17_10_import_undo_from_the_cli(db, tmp_path):
+    from seatkeeper.roster.models import ImportRun, Student
+
+    folder = str(write_set(tmp_path / "set"))
+    run("oneroster", folder, "--district", "lake", "--json")
+    changed = write_set(tmp_path / "b", **{"users.csv": FILES["users.csv"].replace("Bo,", "Bob,")})
+    second = json.loads(run("oneroster", str(changed), "--district", "lake", "--json"))
+    n = second["import_run"]
+    dry = json.loads(run("undo", str(n), "--dry-run", "--json"))
+    assert dry["dry_run"] is True and dry["undone"] is False
+    assert {"what": "students", "table": "roster_student", "updated": 1} in dry["changes"]
+    assert Student.objects.get(sourced_id="u4").first_name == "Bob"
+    text = run("undo", str(n))
+    assert f"Undone: put back import #{n} (b)." in text
+    assert "students: 1 changed, put back" in text
+    assert Student.objects.get(sourced_id="u4").first_name == "Bo"
+    assert ImportRun.objects.get(pk=n).status == "undone"
+    with pytest.raises(CommandError, match="already undone") as info:
+        run("undo", str(n))
+    assert info.value.returncode == 1
+    with pytest.raises(CommandError, match="No applied import 999") as info:
+        run("undo", "999")
+    assert info.value.returncode == 2

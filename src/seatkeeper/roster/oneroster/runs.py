@@ -21,6 +21,7 @@ import logging
 import shutil
 import time
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,7 +41,7 @@ from seatkeeper.roster.scoping import scope_for_user
 
 logger = logging.getLogger(__name__)
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
-ENDED = (ImportStatus.PREVIEWED, ImportStatus.APPLIED, ImportStatus.FAILED)
+ENDED = (ImportStatus.PREVIEWED, ImportStatus.APPLIED, ImportStatus.FAILED, ImportStatus.UNDONE)
 
 
 def import_runs_visible(scope: Scope) -> QuerySet[ImportRun]:
@@ -51,6 +52,18 @@ def import_runs_visible(scope: Scope) -> QuerySet[ImportRun]:
     if scope.role not in (Role.OPERATOR, Role.DISTRICT_ADMIN) or scope.school_ids is not None:
         qs = qs.filter(actor=scope.user)
     return qs
+
+
+def applied_import_ids(*, district_id: int, ids: Iterable[int]) -> set[int]:
+    """Of the runs `ids`, those applied and not undone (the audit log offers their undo)."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(
+        ImportRun.objects.filter(
+            district_id=district_id, pk__in=ids, status=ImportStatus.APPLIED
+        ).values_list("pk", flat=True)
+    )
 
 
 def get_import_run_for(scope: Scope, pk: Any) -> ImportRun:

@@ -189,6 +189,52 @@ def import_undo(*, scope: Scope, run: ImportRun, dry_run: bool = False) -> dict[
     return summary
 
 
+def import_undo_by_id(*, scope: Scope, run_id: Any, dry_run: bool = False) -> dict[str, Any]:
+    """`seatkeeper import undo RUN`: the run named by id, in the district the scope may see
+    (the system scope: the run's own district)."""
+    from seatkeeper.errors import NotFound
+    from seatkeeper.roster.oneroster.runs import get_import_run_for
+
+    try:
+        pk = int(run_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"No import {run_id!r}: give the run's number.") from None
+    if scope.district_id is None:
+        slug = (
+            ImportRun.objects.filter(pk=pk, district__isnull=False)
+            .values_list("district__slug", flat=True)
+            .first()
+        )
+        if slug is None:
+            raise NotFound(f"No applied import {pk}.")
+        scope, _ = district_for(scope, slug)
+    return import_undo(scope=scope, run=get_import_run_for(scope, pk), dry_run=dry_run)
+
+
+def render_undo_text(summary: dict[str, Any]) -> str:
+    """The CLI's plain summary of an undo (or of its dry run)."""
+    head = "Dry run: would put back" if summary.get("dry_run") else "Undone: put back"
+    lines = [f"{head} import #{summary['import_run']} ({summary['file']})."]
+    for c in summary.get("changes", []):
+        parts = [
+            f"{c[k]} {label}"
+            for k, label in (
+                ("created", "created by the import, removed"),
+                ("updated", "changed, put back"),
+                ("removed", "removed by the import, restored"),
+            )
+            if c.get(k)
+        ]
+        lines.append(f"  {c['what']}: {'; '.join(parts)}")
+    for s in summary.get("seats", []):
+        if s.get("used_before") != s.get("used_after"):
+            lines.append(
+                f"  seats {s['school']} · {s['product']}: {s['used_before']} -> "
+                f"{s['used_after']} used of {s['capacity_after']}"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def _order(table: str) -> int:
     order = list(NAMES)
     return order.index(table) if table in order else len(order)

@@ -29,6 +29,7 @@ from seatkeeper.orgs.scoping import can_manage_district
 from seatkeeper.orgs.selectors import audit_log as audit_entries
 from seatkeeper.orgs.selectors import audit_log_codes as audit_action_codes
 from seatkeeper.roster import services as roster
+from seatkeeper.roster.oneroster.runs import applied_import_ids
 from seatkeeper.roster.scoping import get_classroom_for, get_student_for, get_teacher_for
 from seatkeeper.web import context, spreadsheet
 from seatkeeper.web.policies import district_admin, school_admin
@@ -84,12 +85,18 @@ class Row:
     changes: list[Any]
     undoable: bool
     undone: bool
+    import_run: int | None = None
 
 
 def _rows(scope: Any, entries: Any, *, undo: bool) -> list[Row]:
     entries = list(entries)
     undone = undone_entry_ids(district_id=scope.require_district(), ids=[e.pk for e in entries])
     may_undo = undo and can_manage_district(scope) and scope.launched_by is None
+    # issue 17.10: an applied import is undone whole, from its own confirmation page.
+    imports = {e.target_id for e in entries if e.action == actions.ROSTER_IMPORTED and e.target_id}
+    applied = (
+        applied_import_ids(district_id=scope.require_district(), ids=imports) if may_undo else set()
+    )
     return [
         Row(
             entry=e,
@@ -97,6 +104,9 @@ def _rows(scope: Any, entries: Any, *, undo: bool) -> list[Row]:
             changes=entry_changes(e),
             undoable=may_undo and e.action in roster.UNDOABLE and e.pk not in undone,
             undone=e.pk in undone,
+            import_run=e.target_id
+            if e.action == actions.ROSTER_IMPORTED and e.target_id in applied
+            else None,
         )
         for e in entries
     ]

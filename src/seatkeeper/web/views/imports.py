@@ -5,6 +5,7 @@ progress at once; past imports are listed with summaries and errors."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,6 +13,7 @@ from django.template.response import TemplateResponse
 from seatkeeper.errors import InvalidInput
 from seatkeeper.jobs.selectors import worker_status
 from seatkeeper.orgs.models import District, RosterSource
+from seatkeeper.orgs.scoping import can_manage_district
 from seatkeeper.roster.csv_upload import TEMPLATE
 from seatkeeper.roster.models import ImportStatus
 from seatkeeper.roster.oneroster import archive
@@ -21,6 +23,8 @@ from seatkeeper.roster.oneroster.runs import (
     import_run_create,
     import_runs_visible,
 )
+from seatkeeper.roster.oneroster.undo import import_undo as undo_service
+from seatkeeper.roster.oneroster.undo import undo_blocked
 from seatkeeper.web import context, uploads
 from seatkeeper.web.policies import district_admin, school_admin
 
@@ -104,6 +108,7 @@ def import_run(request: HttpRequest, run_id: int) -> HttpResponse:
         "running": running,
         "worker": worker_status() if run.status == ImportStatus.QUEUED else None,
         "page_title": "Import",
+        "may_undo": run.status == ImportStatus.APPLIED and can_manage_district(request.scope),  # type: ignore[attr-defined]
     }
     if getattr(request, "htmx", False) and request.GET.get("part") == "progress":
         response = TemplateResponse(request, "imports/run.html#progress", ctx)
@@ -148,3 +153,34 @@ def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
         )
     applied = import_run_apply(scope=request.scope, run=run)  # type: ignore[attr-defined]
     return context.seats_changed(redirect("web:import_run", run_id=applied.pk))
+
+
+@district_admin
+def import_undo(request: HttpRequest, run_id: int) -> HttpResponse:
+    """issue 17.10: undo a whole applied import. GET: the confirmation, from a dry run of the
+    undo (what it puts back, the seats per school), or why it cannot be undone now; POST: undo
+    it, in one transaction, and go back to the import's page."""
+    scope = request.scope  # type: ignore[attr-defined]
+    run = get_import_run_for(scope, run_id)
+    if request.method == "POST":
+        out = undo_service(scope=scope, run=run)
+        n = sum(sum(c.get(k, 0) for k in ("created", "updated", "removed")) for c in out["changes"])
+        messages.success(
+            request, f"Import undone: {n} row{'s' if n != 1 else ''} put back as they were."
+        )
+        return context.seats_changed(redirect("web:import_run", run_id=run.pk))
+    blocked = undo_blocked(run)
+    preview = {} if blocked else undo_service(scope=scope, run=run, dry_run=True)
+    seats = preview.get("seats", [])
+    return TemplateResponse(
+        request,
+        "imports/undo.html",
+        {
+            "run": run,
+            "blocked": blocked,
+            "changes": preview.get("changes", []),
+            "seat_changes": [s for s in seats if s.get("used_before") != s.get("used_after")],
+            "over_after": [s for s in seats if s.get("overallocated_after")],
+            "page_title": "Undo import",
+        },
+    )

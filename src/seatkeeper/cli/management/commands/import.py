@@ -1,6 +1,7 @@
 """`seatkeeper import oneroster PATH --district SLUG [--dry-run] [--json]` and
 `seatkeeper import csv PATH --district SLUG [--dry-run] [--json]` (`--template` prints the CSV
-template). Exit code 0 when applied (or dry-run clean), 2 when the files were refused."""
+template), and `seatkeeper import undo RUN [--dry-run] [--json]`: undo a whole applied import
+(issue 17.10; RUN is the number the import printed as `import_run`). Exit code 0 when applied (or dry-run clean), 2 when the files were refused."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from seatkeeper.orgs.scoping import system_scope
 from seatkeeper.roster.csv_upload import TEMPLATE, csv_import
 from seatkeeper.roster.oneroster.importer import describe_error, oneroster_import
 from seatkeeper.roster.oneroster.summary import render_text
+from seatkeeper.roster.oneroster.undo import import_undo_by_id, render_undo_text
 from seatkeeper.roster.scoping import scope_for_username
 
 
@@ -25,8 +27,10 @@ class Command(BaseCommand):
     help = "Import a roster: OneRoster CSV (zip or folder) or a plain student CSV."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("format", choices=["oneroster", "csv"])
-        parser.add_argument("path", nargs="?", help="zip file or folder (oneroster), .csv (csv)")
+        parser.add_argument("format", choices=["oneroster", "csv", "undo"])
+        parser.add_argument(
+            "path", nargs="?", help="zip file or folder (oneroster), .csv (csv), run number (undo)"
+        )
         parser.add_argument("--district", help="district slug (created if new: oneroster only)")
         parser.add_argument(
             "--dry-run", action="store_true", help="compute everything, write nothing"
@@ -38,6 +42,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["template"]:
             self.stdout.write(TEMPLATE, ending="")
+            return
+        if opts["format"] == "undo":
+            self._undo(opts)
             return
         if not opts["path"] or not opts["district"]:
             raise CommandError("PATH and --district SLUG are required.")
@@ -82,3 +89,22 @@ class Command(BaseCommand):
             self.stdout.write(dumps(summary))
         else:
             self.stdout.write(render_text(summary), ending="")
+
+    def _undo(self, opts: dict[str, Any]) -> None:
+        if not opts["path"]:
+            raise CommandError("Give the number of the import to undo: seatkeeper import undo RUN.")
+        try:
+            scope = (
+                scope_for_username(opts["as_user"], via="cli")
+                if opts["as_user"]
+                else system_scope(via="cli")
+            )
+            summary = import_undo_by_id(scope=scope, run_id=opts["path"], dry_run=opts["dry_run"])
+        except SeatkeeperError as exc:
+            if opts["json"]:
+                self.stdout.write(dumps(exc.as_dict()))
+            raise fail(exc) from None
+        if opts["json"]:
+            self.stdout.write(dumps(summary))
+        else:
+            self.stdout.write(render_undo_text(summary), ending="")
