@@ -65,12 +65,14 @@ def test_issue_17_10_undo_of_a_whole_import_confirms_then_puts_everything_back(
     assert "Lakeside High" in confirm  # the seats a school gives back
     assert Student.objects.filter(district=world_a.district).count() == before + 3
     r = c.post(reverse("web:import_undo", args=[run.pk]))
-    assert r.status_code == 302 and r["Location"] == reverse("web:import_run", args=[run.pk])
+    assert r.status_code == 302
+    assert r["Location"] == reverse("web:import_run", args=[run.pk])
     assert Student.objects.filter(district=world_a.district).count() == before
     run.refresh_from_db()
     assert run.status == "undone"
     page = c.get(r["Location"]).content.decode()
-    assert "Import undone" in page and 'id="run-undone"' in page
+    assert "Import undone" in page
+    assert 'id="run-undone"' in page
     assert reverse("web:import_undo", args=[run.pk]) not in page
     again = c.post(reverse("web:import_undo", args=[run.pk]), follow=True)  # PRG: the error shown
     assert "already undone" in again.content.decode()

@@ -283,7 +283,9 @@ def test_issue_17_10_import_apply_confirmation(
     small.goto(f"{live_server.url}/district/imports/{applied.pk}/")
     small.get_by_role("link", name="Undo this import…").click()
     small.wait_for_selector("h1:has-text('Undo the import of roster.zip?')")
-    assert "Students: 3 created by the import, removed" in small.locator("#undo-changes").inner_text()
+    assert (
+        "Students: 3 created by the import, removed" in small.locator("#undo-changes").inner_text()
+    )
     assert no_horizontal_overflow(small)
     shot(small, "issue17-10-import-undo-390")
     small.close()
