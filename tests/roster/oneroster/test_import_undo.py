@@ -25,8 +25,9 @@ from seatkeeper.roster.models import ImportJournal, ImportRun, Student
 from seatkeeper.roster.oneroster import journal
 from seatkeeper.roster.oneroster.exporter import export_oneroster
 from seatkeeper.roster.oneroster.importer import oneroster_import
-from seatkeeper.roster.oneroster.undo import import_undo, undo_blocked
+from seatkeeper.roster.oneroster.undo import import_undo
 from seatkeeper.roster.services import student_update
+from seatkeeper.seats.errors import CapacityExceeded
 from seatkeeper.seats.models import (
     Enforcement,
     EnforcementMode,
@@ -318,7 +319,8 @@ def test_undo_is_refused_when_the_district_changed_since_and_changes_nothing(db,
     student_update(scope=scope, student=ana, first_name="Anna")
     after = dump("lake")
     run = run_of(second)
-    assert "Student changed" in undo_blocked(run)
+    with pytest.raises(Conflict, match="Student changed"):
+        import_undo(scope=op(), run=run, dry_run=True)  # the confirmation says so too
     with pytest.raises(Conflict, match="changed since import") as exc:
         import_undo(scope=op(), run=run)
     assert "Undo those changes first" in exc.value.message
@@ -392,6 +394,30 @@ def test_hard_mode_refuses_an_undo_that_would_push_a_school_over_capacity(db, tm
     assert used_by_school(district_id=d.pk, product_id=core.pk)[s1.pk] == 1
     Purchase.objects.filter(pk=purchase.pk).update(seats=1)
     before = dump("lake")
-    with pytest.raises(Conflict):
+    with pytest.raises(CapacityExceeded):
         undo(second)
     assert_same(before, dump("lake"))
+
+
+def test_undo_is_refused_when_a_school_the_import_created_has_a_purchase_since(db, tmp_path):
+    """A purchase is no roster change, but it holds on to the school (PROTECT): a clear 409."""
+    oneroster_import(scope=op(), path=write_set(tmp_path / "a"), district_slug="lake")
+    second = oneroster_import(
+        scope=op(),
+        path=write_set(
+            tmp_path / "b",
+            **{"orgs.csv": FILES["orgs.csv"] + "s3,active,,Lakeside Elementary,school,,d1\n"},
+        ),
+        district_slug="lake",
+    )
+    d = District.objects.get(slug="lake")
+    s3 = School.objects.get(district=d, sourced_id="s3")
+    core = Product.objects.get(district=d, code="core")
+    Purchase.objects.create(
+        district=d, product=core, school=s3, seats=5, starts_on=TODAY, ends_on=TODAY.replace(2027)
+    )
+    before = dump("lake")
+    with pytest.raises(Conflict, match="used since"):
+        undo(second)
+    assert_same(before, dump("lake"))
+    assert run_of(second).status == "applied"

@@ -75,7 +75,6 @@ RESTORE_ORDER: tuple[type[Model], ...] = (
     ClassroomTeacher,
     Enrollment,
 )
-MODELS = {m._meta.db_table: m for m in RESTORE_ORDER}
 # Tables no other table points to (the ledger's rows carry no constraint and follow by sync).
 LEAVES = (Enrollment, ClassroomTeacher, ClassroomTerm, TeacherAccess)
 
@@ -189,17 +188,34 @@ def counts(district_id: int, batch: str) -> dict[str, dict[str, int]]:
         [district_id, batch],
     ):
         out.setdefault(tbl, {})[op] = n
-    for tbl, lo, hi in q(
-        f"SELECT tbl, lo, hi FROM {JT} WHERE district_id = %s AND batch = %s AND op = 'created'",
-        [district_id, batch],
-    ):
-        ((n,),) = q(
-            f"SELECT count(*) FROM {tbl} WHERE district_id = %s AND id BETWEEN %s AND %s",
-            [district_id, lo, hi],
-        )
-        entry = out.setdefault(tbl, {})
-        entry["created"] = entry.get("created", 0) + n
+    for model in DELETE_ORDER:
+        t = model._meta.db_table
+        n = sum(_count(t, district_id, part) for part in _created_runs(district_id, batch, t))
+        if n:
+            out.setdefault(t, {})["created"] = n
     return out
+
+
+def _created_runs(d: int, batch: str, t: str) -> Iterable[list[tuple[int, int]]]:
+    """The runs of ids the import created in table `t`, 200 at a time."""
+    runs = q(
+        f"SELECT lo, hi FROM {JT} WHERE district_id = %s AND batch = %s AND tbl = %s "
+        "AND op = 'created' ORDER BY lo",
+        [d, batch, t],
+    )
+    for i in range(0, len(runs), 200):
+        yield [(lo, hi) for lo, hi in runs[i : i + 200]]
+
+
+def _in_runs(part: list[tuple[int, int]]) -> tuple[str, list[int]]:
+    """SQL and params: `id` in one of the runs."""
+    return " OR ".join("id BETWEEN %s AND %s" for _ in part), [v for r in part for v in r]
+
+
+def _count(t: str, d: int, part: list[tuple[int, int]]) -> int:
+    rng, bounds = _in_runs(part)
+    ((n,),) = q(f"SELECT count(*) FROM {t} WHERE district_id = %s AND ({rng})", [d, *bounds])
+    return int(n)
 
 
 def restore(district_id: int, batch: str, settle: Callable[[], object] = lambda: None) -> None:
@@ -232,11 +248,8 @@ def restore(district_id: int, batch: str, settle: Callable[[], object] = lambda:
         if model is Classroom:  # the leaves are done
             settle()
         t = model._meta.db_table
-        runs = q(f"SELECT lo, hi FROM {JT} j WHERE {mine} ORDER BY lo", [d, batch, t, "created"])
-        for i in range(0, len(runs), 200):
-            part = runs[i : i + 200]
-            rng = " OR ".join("id BETWEEN %s AND %s" for _ in part)
-            bounds = [v for r in part for v in r]
+        for part in _created_runs(d, batch, t):
+            rng, bounds = _in_runs(part)
             if model in LEAVES:  # nothing points to these: one DELETE per chunk of runs
                 ex(f"DELETE FROM {t} WHERE district_id = %s AND ({rng})", [d, *bounds])
                 continue

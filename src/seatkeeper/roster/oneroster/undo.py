@@ -26,12 +26,13 @@ from django.utils import timezone
 from seatkeeper.audit import actions
 from seatkeeper.audit.models import AuditEntry
 from seatkeeper.audit.services import audit_record
-from seatkeeper.errors import Conflict
+from seatkeeper.errors import Conflict, NotFound
 from seatkeeper.orgs.models import District
 from seatkeeper.orgs.scoping import Scope, district_for, require_district_admin
 from seatkeeper.roster.models import ImportRun, ImportStatus
 from seatkeeper.roster.oneroster import journal
 from seatkeeper.roster.oneroster.lock import district_import_lock
+from seatkeeper.roster.oneroster.runs import get_import_run_for
 from seatkeeper.roster.oneroster.summary import seat_effect, seat_snapshot
 from seatkeeper.seats import ledger
 from seatkeeper.seats.services import usage_snapshot_take
@@ -192,9 +193,6 @@ def import_undo(*, scope: Scope, run: ImportRun, dry_run: bool = False) -> dict[
 def import_undo_by_id(*, scope: Scope, run_id: Any, dry_run: bool = False) -> dict[str, Any]:
     """`seatkeeper import undo RUN`: the run named by id, in the district the scope may see
     (the system scope: the run's own district)."""
-    from seatkeeper.errors import NotFound
-    from seatkeeper.roster.oneroster.runs import get_import_run_for
-
     try:
         pk = int(run_id)
     except (TypeError, ValueError):
@@ -238,12 +236,3 @@ def render_undo_text(summary: dict[str, Any]) -> str:
 def _order(table: str) -> int:
     order = list(NAMES)
     return order.index(table) if table in order else len(order)
-
-
-def undo_blocked(run: ImportRun) -> str:
-    """Why `run` cannot be undone now ('' when it can), for the pages to say before asking."""
-    try:
-        _check(run)
-    except Conflict as exc:
-        return exc.message
-    return ""

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
-from seatkeeper.errors import InvalidInput
+from seatkeeper.errors import Conflict, InvalidInput
 from seatkeeper.jobs.selectors import worker_status
 from seatkeeper.orgs.models import District, RosterSource
 from seatkeeper.orgs.scoping import can_manage_district
@@ -24,7 +24,6 @@ from seatkeeper.roster.oneroster.runs import (
     import_runs_visible,
 )
 from seatkeeper.roster.oneroster.undo import import_undo as undo_service
-from seatkeeper.roster.oneroster.undo import undo_blocked
 from seatkeeper.web import context, uploads
 from seatkeeper.web.policies import district_admin, school_admin
 
@@ -169,8 +168,12 @@ def import_undo(request: HttpRequest, run_id: int) -> HttpResponse:
             request, f"Import undone: {n} row{'s' if n != 1 else ''} put back as they were."
         )
         return context.seats_changed(redirect("web:import_run", run_id=run.pk))
-    blocked = undo_blocked(run)
-    preview = {} if blocked else undo_service(scope=scope, run=run, dry_run=True)
+    # The dry run of the undo is the confirmation: what it puts back, or why it is refused
+    # (changed since, a later import, hard mode over capacity), said before asking.
+    try:
+        preview, blocked = undo_service(scope=scope, run=run, dry_run=True), ""
+    except Conflict as exc:
+        preview, blocked = {}, exc.message
     seats = preview.get("seats", [])
     return TemplateResponse(
         request,
