@@ -32,6 +32,7 @@ def test_issue_17_10_import_apply_confirmation_says_what_it_will_do(
     created = sum(e["created"] for e in run.summary["entities"].values())
     assert f'data-figure="created">{created}<' in body
     assert "Lakeside High" in body  # the seats a school will use
+    assert "will be over capacity after this import: Lakeside High (core)" in body  # R7: 0 bought
     assert not Student.objects.filter(sourced_id="u3").exists()  # GET changed nothing
     r = c.post(reverse("web:import_apply", args=[run.pk]))
     assert r.status_code == 302
@@ -105,3 +106,30 @@ def test_issue_17_10_only_district_admins_undo_imports(world_a, media, tmp_path)
     assert sa.get(reverse("web:import_undo", args=[run.pk])).status_code in (403, 404)
     assert sa.post(reverse("web:import_undo", args=[run.pk])).status_code in (403, 404)
     assert ImportRun.objects.get(pk=run.pk).status == "applied"
+
+
+def test_issue_17_10_a_school_over_before_and_after_is_not_warned_as_put_over() -> None:
+    from seatkeeper.roster.oneroster.summary import seat_outlook
+
+    row = {"school": "A", "product": "core", "used_before": 5, "used_after": 5, "capacity_after": 3}
+    seats = [
+        {**row, "overallocated_before": True, "overallocated_after": True},
+        {
+            **row,
+            "school": "B",
+            "used_before": 2,
+            "overallocated_before": False,
+            "overallocated_after": True,
+        },
+        {
+            **row,
+            "school": "C",
+            "used_after": 1,
+            "overallocated_before": True,
+            "overallocated_after": False,
+        },
+    ]
+    out = seat_outlook(seats)
+    assert [s["school"] for s in out["newly_over"]] == ["B"]
+    assert [s["school"] for s in out["still_over"]] == ["A"]
+    assert [s["school"] for s in out["seat_changes"]] == ["B", "C"]

@@ -61,6 +61,20 @@ def seat_effect(before: Snapshot, after: Snapshot) -> list[dict[str, Any]]:
     return rows
 
 
+def seat_outlook(seats: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """What a confirmation page says of a seat effect: the schools whose use changes, those it
+    puts over capacity, and those over capacity before that stay over (not its doing)."""
+    return {
+        "seat_changes": [s for s in seats if s.get("used_before") != s.get("used_after")],
+        "newly_over": [
+            s for s in seats if s.get("overallocated_after") and not s.get("overallocated_before")
+        ],
+        "still_over": [
+            s for s in seats if s.get("overallocated_after") and s.get("overallocated_before")
+        ],
+    }
+
+
 def render_text(summary: dict[str, Any]) -> str:
     """The plain summary the CLI prints (and the web page shows in a <pre> for errors)."""
     buf = StringIO()

@@ -23,6 +23,7 @@ from seatkeeper.roster.oneroster.runs import (
     import_run_create,
     import_runs_visible,
 )
+from seatkeeper.roster.oneroster.summary import seat_outlook
 from seatkeeper.roster.oneroster.undo import import_undo as undo_service
 from seatkeeper.web import context, uploads
 from seatkeeper.web.policies import district_admin, school_admin
@@ -144,8 +145,7 @@ def import_apply(request: HttpRequest, run_id: int) -> HttpResponse:
                     for name, c in entities.items()
                     if c.get("created") or c.get("updated") or c.get("deleted")
                 ],
-                "seat_changes": [s for s in seats if s.get("used_before") != s.get("used_after")],
-                "over_after": [s for s in seats if s.get("overallocated_after")],
+                **seat_outlook(seats),
                 "held_back": len(summary.get("held_back", [])),
                 "page_title": "Apply import",
             },
@@ -174,7 +174,6 @@ def import_undo(request: HttpRequest, run_id: int) -> HttpResponse:
         preview, blocked = undo_service(scope=scope, run=run, dry_run=True), ""
     except Conflict as exc:
         preview, blocked = {}, exc.message
-    seats = preview.get("seats", [])
     return TemplateResponse(
         request,
         "imports/undo.html",
@@ -182,8 +181,7 @@ def import_undo(request: HttpRequest, run_id: int) -> HttpResponse:
             "run": run,
             "blocked": blocked,
             "changes": preview.get("changes", []),
-            "seat_changes": [s for s in seats if s.get("used_before") != s.get("used_after")],
-            "over_after": [s for s in seats if s.get("overallocated_after")],
+            **seat_outlook(preview.get("seats", [])),
             "page_title": "Undo import",
         },
     )
