@@ -29,7 +29,11 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# `scale --baseline REF` runs this file with the matcher of an earlier tree (same generator)
+sys.path.insert(
+    0, os.environ.get("BENCH_DEDUP_SRC") or str(Path(__file__).resolve().parents[1] / "src")
+)
 
 from seatkeeper.dedup.matching import (  # noqa: E402
     DEFAULT_THRESHOLD,
@@ -969,6 +973,7 @@ def main() -> None:
     s.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     s.add_argument("--db", action="store_true", help="through the database and the selector")
     s.add_argument("--names", choices=["census", "classic"], default="census")
+    s.add_argument("--baseline", help="also run each size on this commit's matcher, alternating")
     args = ap.parse_args()
     if args.cmd == "quality":
         quality(args.sets.split(","), not args.no_splink)
@@ -979,9 +984,41 @@ def main() -> None:
         one = scale_db if args.db else scale_one
         print(json.dumps(one(args.sizes[0], args.names)), flush=True)
     else:
-        for n in args.sizes:  # one process per size, so peak RSS is that size's own
-            cmd = [sys.executable, __file__, "scale", "--one", str(n), "--names", args.names]
-            subprocess.run(cmd + (["--db"] if args.db else []), check=False)
+        scale(args.sizes, args.names, args.db, args.baseline)
+
+
+def scale(sizes: list[int], names: str, db: bool, baseline: str | None) -> None:
+    """One process per size and tree, so peak RSS is that run's own. With a baseline, both trees
+    run on the same generated students, the baseline first at even sizes (alternating), and the
+    ratio of detection times is printed."""
+    from bench.baseline import worktree
+
+    trees = {"this tree": None}
+    if baseline:
+        trees[f"baseline {baseline}"] = str(worktree(baseline) / "src")
+    for k, n in enumerate(sizes):
+        order = list(trees.items())
+        if k % 2 == 0:
+            order.reverse()
+        got = {}
+        for name, src in order:
+            cmd = [sys.executable, __file__, "scale", "--one", str(n), "--names", names]
+            env = {**os.environ, **({"BENCH_DEDUP_SRC": src} if src else {})}
+            out = subprocess.run(
+                cmd + (["--db"] if db else []), env=env, capture_output=True, text=True
+            )
+            if out.returncode != 0:
+                raise SystemExit(f"{name} at {n:,} failed:\n{out.stderr[-3000:]}")
+            got[name] = json.loads(out.stdout.strip().splitlines()[-1])
+            print(json.dumps({"tree": name, **got[name]}), flush=True)
+        if baseline:
+            mine, base = got["this tree"], got[f"baseline {baseline}"]
+            print(
+                f"{n:,} students: detect {mine['detect_s']} s vs baseline {base['detect_s']} s "
+                f"= {mine['detect_s'] / base['detect_s']:.2f}x; peak RSS {mine['peak_rss_mb']} vs "
+                f"{base['peak_rss_mb']} MB",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -43,6 +43,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
+
+from bench.baseline import worktree  # noqa: E402
+
 PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 QUICK_ARGS = ["usage", "--sizes", "2000,20000", "--runs", "7"]
 
@@ -379,14 +382,6 @@ def _alloc(school: Any, product: Any) -> int:
 # --- import and planner against a baseline tree --------------------------------------------
 
 
-def _worktree(ref: str) -> Path:
-    path = ROOT / "bench" / "data" / f"baseline-{ref}"
-    if not path.exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(path), ref], cwd=ROOT,
-                       check=True, capture_output=True)  # fmt: skip
-    return path
-
-
 def _child_import(tree: Path, step: str, db: str, files: Path) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, str(tree / "bench" / "bench_import.py"), "--child", step, "--db", db,
@@ -405,7 +400,7 @@ def bench_import(students: int, baseline: str, runs: int) -> bool:
 
     from bench.bench_import import generate
 
-    base = _worktree(baseline)
+    base = worktree(baseline)
     files = generate(students)
     times: dict[str, list[float]] = {"baseline": [], "ledger": []}
     for r in range(runs):
@@ -461,7 +456,7 @@ def bench_planner(students: int, baseline: str) -> bool:
     baseline tree, interleaved. On SQLite the database work runs in the process, so the CPU
     time (process_time) is the figure compared: it is what a busy shared box disturbs least;
     wall time is printed beside it."""
-    base = _worktree(baseline)
+    base = worktree(baseline)
     got: dict[str, list[dict[str, float]]] = {"baseline": [], "ledger": []}
     for tree in (base, ROOT):  # make (or reuse) each tree's shaped database
         db = tree / "bench" / "data" / f"planner-{students}.sqlite3"

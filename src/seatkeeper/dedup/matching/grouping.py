@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from seatkeeper.dedup.matching.blocking import candidate_pairs
+from seatkeeper.dedup.matching.blocking import pair_codes
 from seatkeeper.dedup.matching.names import Norm, Person, normalise
 from seatkeeper.dedup.matching.scoring import (
     PRIOR,
@@ -75,9 +75,10 @@ def _tf_table(norms: Iterable[Norm]) -> Callable[[str, str], float]:
     # Small scopes cannot show that a name is common: count as if among at least 1000 records.
     total = max(total, 1000)
 
+    tables = {"first": firsts, "last": lasts, "dob": dobs}
+
     def tf(kind: str, value: str) -> float:
-        c = {"first": firsts, "last": lasts, "dob": dobs}[kind]
-        return max(c.get(value, 0), 1) / total
+        return max(tables[kind].get(value, 0), 1) / total
 
     return tf
 
@@ -208,13 +209,14 @@ def _scored(
     excluded: set[frozenset[int]],
     progress: Callable[[int, int], None] | None,
 ) -> Iterator[tuple[int, int, float, Tally]]:
-    pairs = candidate_pairs(norms)
-    total = len(pairs)
-    for done, (i, j) in enumerate(pairs, 1):
+    codes = pair_codes(norms)
+    total, size = len(codes), len(norms)
+    for done, code in enumerate(codes, 1):
         if progress is not None and done % 50_000 == 0:
             progress(done, total)
+        i, j = divmod(code, size)
         a, b = norms[i], norms[j]
-        if frozenset((a.id, b.id)) in excluded:
+        if excluded and frozenset((a.id, b.id)) in excluded:
             continue
         tally = compare(a, b, tf, ctx)
         yield i, j, score_of(tally.weight, prior), tally

@@ -188,34 +188,32 @@ def _names(a: Norm, b: Norm, t: Tally, tf: Callable[[str, str], float], fr: str)
             # One name sits in the other field, the second name is new: partial evidence only.
             t.add(1.0, "a name appears swapped into the other field")
             return
-    first_words = f"{a.first_raw} ~ {b.first_raw}"
-    last_words = f"{a.last_raw} ~ {b.last_raw}"
     if fr == "exact":
         t.add(3.0 + _rarity(tf("first", " ".join(a.first))), "same first name")
     elif fr == "tokens":
-        t.add(2.5, f"{first_words} (shared given name)")
+        t.add(2.5, f"{a.first_raw} ~ {b.first_raw} (shared given name)")
     elif fr == "nickname":
-        t.add(2.5, f"{first_words} (nickname)")
+        t.add(2.5, f"{a.first_raw} ~ {b.first_raw} (nickname)")
     elif fr == "typo":
         t.add(
             2.0, _typo_words(a.first_raw, b.first_raw, _typos("".join(a.first), "".join(b.first)))
         )
     elif fr == "close":
-        t.add(0.5, f"{first_words} (similar)")
+        t.add(0.5, f"{a.first_raw} ~ {b.first_raw} (similar)")
     elif fr == "initial":
-        t.add(0.5, f"{first_words} (initial)")
+        t.add(0.5, f"{a.first_raw} ~ {b.first_raw} (initial)")
     elif fr == "none":
-        t.add(-4.0, f"different first names ({first_words})")
+        t.add(-4.0, f"different first names ({a.first_raw} ~ {b.first_raw})")
     if lr == "exact":
         t.add(3.5 + _rarity(tf("last", " ".join(a.last))), "same last name")
     elif lr == "tokens":
-        t.add(3.0, f"{last_words} (shared surname)")
+        t.add(3.0, f"{a.last_raw} ~ {b.last_raw} (shared surname)")
     elif lr == "typo":
         t.add(2.5, _typo_words(a.last_raw, b.last_raw, ln))
     elif lr == "close":
-        t.add(0.5, f"{last_words} (similar)")
+        t.add(0.5, f"{a.last_raw} ~ {b.last_raw} (similar)")
     elif lr in ("none", "initial"):
-        t.add(-4.0, f"different last names ({last_words})")
+        t.add(-4.0, f"different last names ({a.last_raw} ~ {b.last_raw})")
     if a.middle and b.middle:
         if a.middle[0][0] != b.middle[0][0]:
             t.add(-2.0, "different middle names")
@@ -233,7 +231,7 @@ def _dob(a: Norm, b: Norm, t: Tally, tf: Callable[[str, str], float]) -> None:
     if x.year == y.year and x.month == y.day and x.day == y.month:
         t.add(2.5, "date of birth with day and month swapped")
         return
-    sa, sb = x.strftime("%Y%m%d"), y.strftime("%Y%m%d")
+    sa, sb = x.isoformat(), y.isoformat()  # YYYY-MM-DD: the dashes always agree
     n = sum(1 for i, j in zip(sa, sb, strict=True) if i != j)
     if n == 1:
         t.add(1.5, f"date of birth one digit apart ({x.isoformat()} ~ {y.isoformat()})")
