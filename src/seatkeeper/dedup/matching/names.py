@@ -55,8 +55,7 @@ class Norm:
     school_id: int | None
 
 
-@lru_cache(maxsize=500_000)
-def fold(text: str) -> str:
+def _fold(text: str) -> str:
     """Casefold, strip diacritics, transliterate non-Latin scripts (anyascii), drop apostrophes."""
     text = text or ""
     if text.isascii():  # most names and every e-mail: Unicode normalisation changes nothing
@@ -71,6 +70,11 @@ def fold(text: str) -> str:
     return text.casefold().strip()
 
 
+# Names repeat (a few thousand first names, a long tail of surnames): cached. Numbers, e-mails
+# and usernames are one per account: folded uncached, so they never evict the names.
+fold = lru_cache(maxsize=500_000)(_fold)
+
+
 @lru_cache(maxsize=200_000)
 def tokens(text: str) -> tuple[str, ...]:
     """Name tokens: hyphens and spaces separate several surnames; 'O'Brien' -> ('obrien',)."""
@@ -80,7 +84,7 @@ def tokens(text: str) -> tuple[str, ...]:
 def _email_local(email: str) -> str:
     local = (email or "").split("@", 1)[0]
     local = local.split("+", 1)[0]
-    return fold(local).replace(".", "").replace("_", "").replace("-", "")
+    return _fold(local).replace(".", "").replace("_", "").replace("-", "")
 
 
 def normalise(p: Person) -> Norm:
@@ -97,9 +101,9 @@ def normalise(p: Person) -> Norm:
         last_raw=p.last_name.strip(),
         dob=p.date_of_birth,
         grade=fold(p.grade).lstrip("0") or ("0" if p.grade.strip() else ""),
-        number=fold(p.number).replace(" ", "").lstrip("0"),
+        number=_fold(p.number).replace(" ", "").lstrip("0"),
         email_local=_email_local(p.email),
-        username=fold(p.username),
+        username=_fold(p.username),
         school_id=p.school_id,
     )
 

@@ -36,7 +36,7 @@ DEFAULT_CONTEXT = Context()
 # --- field comparisons -------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Tally:
     """Weights and words collected while comparing two records."""
 
