@@ -515,3 +515,83 @@ def test_capacity_by_date_stays_computed_from_purchases(world_a: DistrictWorld) 
     assert later.pool == 0
     assert now.pool == 100
     assert [s.used for s in later.schools] == [s.used for s in now.schools] == [6, 6]
+
+
+# --- a first import: the whole district counted in one statement ---------------------------------
+
+
+def _big_set(folder: Path, students: int) -> Path:
+    """Two schools, four classes (one inactive: R5; one taught by a teacher whose access the
+    test switches off: R4), `students` students in two classes each (R1: counted once)."""
+    users = [FILES["users.csv"].splitlines()[0]]
+    users += [
+        "u1,active,,true,s1,teacher,tkim,,Tara,Kim,,T1,,,,,,",
+        "u2,active,,true,s2,teacher,blee,,Ben,Lee,,T2,,,,,,",
+    ]
+    enr = [FILES["enrollments.csv"].splitlines()[0]]
+    enr += [
+        "e1,active,,c1,s1,u1,teacher,true,,",
+        "e2,active,,c2,s1,u1,teacher,true,,",
+        "e3,active,,c3,s2,u2,teacher,true,,",
+        "e4,active,,c4,s2,u2,teacher,true,,",
+    ]
+    for k in range(students):
+        school, pair = ("s1", ("c1", "c2")) if k % 3 else ("s2", ("c3", "c4"))
+        users.append(f"p{k},active,,true,{school},student,st{k},,Kid{k},Park,,{5000 + k},,,,,07,")
+        enr += [f"x{k}{c},active,,{c},{school},p{k},student,false,," for c in pair]
+    classes = FILES["classes.csv"].splitlines()[:3] + [
+        "c3,tobedeleted,,Math 7,07,co3,M7,scheduled,,s2,t1,,,",
+        "c4,active,,Art 7,07,co4,A7,scheduled,,s2,t1,,,",
+    ]
+    return write_set(
+        folder,
+        **{
+            "users.csv": "\n".join(users) + "\n",
+            "enrollments.csv": "\n".join(enr) + "\n",
+            "classes.csv": "\n".join(classes) + "\n",
+        },
+    )
+
+
+def test_a_first_import_counts_the_district_in_one_statement_and_exactly(
+    db: None, tmp_path: Path
+) -> None:
+    """R1, R4, R5: a district with no seat yet and a journal of >= BULK students is filled by one
+    statement over its enrollments (no journal expansion), and the ledger equals the recount;
+    the next big change goes through the journal again and stays exact."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    from seatkeeper.orgs.models import Product
+    from seatkeeper.orgs.scoping import system_scope
+
+    folder = _big_set(tmp_path / "set", ledger.BULK + 100)
+    with CaptureQueriesContext(conn) as first:
+        oneroster_import(scope=system_scope(), path=folder, district_slug="big")
+    district = District.objects.get(slug="big")
+    expand = [q["sql"] for q in first.captured_queries if "j.ref AS classroom_id" in q["sql"]]
+    assert expand == []  # the first fill, not the journal expansion
+    assert_ledger_exact(district)
+    core = Product.objects.get(district=district, code="core")
+    s1, s2 = (School.objects.get(district=district, sourced_id=s) for s in ("s1", "s2"))
+    used = dict(
+        SeatCount.objects.filter(district=district, product=core).values_list("school_id", "used")
+    )
+    n = ledger.BULK + 100
+    assert used == {
+        s1.pk: sum(1 for k in range(n) if k % 3),
+        s2.pk: sum(1 for k in range(n) if not k % 3),
+    }
+
+    # R4: access off for the second school's teacher, then a re-import: through the journal
+    blee = Teacher.objects.get(district=district, sourced_id="u2")
+    roster.access_set(scope=system_scope(district), teacher=blee, product=core, on=False)
+    assert_ledger_exact(district)
+    assert SeatCount.objects.get(district=district, school=s2, product=core).used == 0
+    oneroster_import(
+        scope=system_scope(), path=_big_set(tmp_path / "set2", n + 100), district_slug="big"
+    )
+    assert_ledger_exact(district)
+    assert SeatCount.objects.get(district=district, school=s1, product=core).used == sum(
+        1 for k in range(n + 100) if k % 3
+    )

@@ -235,6 +235,8 @@ def _sync_one(d: int) -> SeatDelta:
         kinds = dict(cur.fetchall())
         if not kinds:
             return EMPTY
+        if sum(kinds.values()) >= BULK and not _has_seats(cur, d):
+            return _first_fill(cur, d, students=kinds.get("s", 0))
         if set(kinds) - {"s"}:
             cur.execute(_expand_sql(), [d] * 6)
             cur.execute(
@@ -272,6 +274,36 @@ def _sync_one(d: int) -> SeatDelta:
     return SeatDelta(
         moved=_move_counters(d, {k: n for k, n in deltas.items() if n}), students=students
     )
+
+
+def _has_seats(cur: Any, d: int) -> bool:
+    cur.execute(f"SELECT 1 FROM {_t()['seat']} WHERE district_id = %s LIMIT 1", [d])
+    return cur.fetchone() is not None
+
+
+def _first_fill(cur: Any, d: int, *, students: int) -> SeatDelta:
+    """A district with no seat yet and a big journal (its first import): count every seat of the
+    district in one statement over its enrollments, instead of expanding the journal to each
+    touched student and recomputing them from it. Same result: while the ledger is exact, a
+    student the journal does not name has no seat now and none after (bench/README.md,
+    OneRoster import)."""
+    t = _t()
+    _bulk_plan(cur, True)
+    cur.execute(
+        f"INSERT INTO {t['seat']} (district_id, school_id, product_id, student_id, "
+        "classrooms, classroom_id) "
+        + _licensed_select("e.district_id = %s AND c.district_id = %s"),
+        [d, d, True],
+    )
+    cur.execute(
+        f"SELECT school_id, product_id, COUNT(*) FROM {t['seat']} "
+        "WHERE district_id = %s GROUP BY school_id, product_id",
+        [d],
+    )
+    new = {(s, p): n for s, p, n in cur.fetchall()}
+    _bulk_plan(cur, False)
+    cur.execute(f"DELETE FROM {t['j']} WHERE district_id = %s", [d])
+    return SeatDelta(moved=_move_counters(d, new), students=students)
 
 
 def _move_counters(d: int, deltas: Mapping[Key, int]) -> dict[Key, tuple[int, int]]:
