@@ -91,6 +91,26 @@ def test_typo_keys_catch_a_first_name_typo_in_its_first_letters() -> None:
     assert (0, 1) in candidate_pairs([normalise(a), normalise(b)])
 
 
+def test_a_transfer_with_both_names_misspelled_meets_on_birth_date_and_first_letters() -> None:
+    # Another school, the next grade, no student number, and a typo in each name that changes
+    # its sound: the grade-keyed name and typo keys cannot meet; the birth date + the first two
+    # letters of both names does (issue 14.5 kept it when the initials key went).
+    a = Person(id=1, first_name="Christopher", last_name="Nguyen", grade="5", date_of_birth=DOB)
+    b = Person(id=2, first_name="Christohper", last_name="Ngyuen", grade="6", date_of_birth=DOB)
+    assert phonetic("christopher") != phonetic("christohper")
+    assert phonetic("nguyen") != phonetic("ngyuen")
+    assert (0, 1) in candidate_pairs([normalise(a), normalise(b)])
+
+
+def test_birth_date_keys_hold_whole_sounds_so_their_blocks_stay_small() -> None:
+    # Same birth date, first names that share only the start of their sound (XRS: Christopher,
+    # Christian, Christina...): not compared on that alone (29% fewer pairs at 1M; bench/README).
+    a = Person(id=1, first_name="Christopher", last_name="Alvarez", grade="4", date_of_birth=DOB)
+    b = Person(id=2, first_name="Christian", last_name="Okafor", grade="2", date_of_birth=DOB)
+    assert phonetic("christopher")[:3] == phonetic("christian")[:3]
+    assert (0, 1) not in candidate_pairs([normalise(a), normalise(b)])
+
+
 def test_twins_with_consecutive_numbers_and_a_rare_surname_are_not_grouped() -> None:
     # R3: twins are two children and two seats. Consecutive student numbers, same rare
     # surname, same birth date, grade and school: only the first names differ.

@@ -7,10 +7,11 @@ lower confidence instead of breaking anything), passed through a logistic into 0
 agreement is weighted by how rare the name is in the data set (term frequency), as splink does.
 
 Blocking: only records sharing a key (student number, email local part, date of birth + a
-name's sound or the initials, a phonetic surname + a first-name family, a phonetic name pair in
-either order, an exact name + the other name's first or last three letters for typos) are
-compared; a block over FULL_BLOCK records is sorted and compared through a WINDOW of neighbours,
-so a record's candidates are bounded however big the district (bench/README.md). Grouping is a greedy union that refuses to join two clusters
+name's whole sound or the first two letters of both names, a phonetic surname + a first-name
+family, a phonetic name pair in either order, an exact name + the other name's first or last
+three letters for typos) are compared; a block over FULL_BLOCK records is sorted and compared
+through a WINDOW of neighbours, so a record's candidates are bounded however big the district
+(bench/README.md). Grouping is a greedy union that refuses to join two clusters
 when any cross pair contradicts (score under `CONSISTENCY`), so A~B and B~C never chain A into C
 when A and C are plainly different people.
 """
