@@ -9,7 +9,8 @@ Generates a OneRoster 1.1 bulk set (bench/data/oneroster-<N>/, kept and reused):
 N/25 teachers, 5 classes per teacher, every student in 5 classes of their school (5N student
 enrollments), one school per 1000 students. Then, per backend, each step in its own process
 (so its peak RSS is its own): migrate an empty database, `oneroster_import` (first import),
-`oneroster_import` again (no change). On PostgreSQL it also times the floor: COPY of the same
+`oneroster_import` again (no change), then undo of both imports, newest first (exit 1 when the
+re-import is slower than the first import or the undo leaves rows). On PostgreSQL it also times the floor: COPY of the same
 CSV files into plain tables, then primary keys, unique keys, indexes and foreign keys like the
 schema's. Prints seconds, rows/s, the ratio to the floor, peak RSS (MB above the process's RSS
 after Django setup) and the load average; with several sizes, RSS per size shows whether memory
@@ -272,6 +273,8 @@ def child(step: str, db: str, files: str) -> dict[str, Any]:
         return write_floor()
     if step == "sqlite-floor":
         return sqlite_floor(db, Path(files))
+    if step == "undo":
+        return undo_both()
     base = rss_mb()
     cpu0 = time.process_time()
     t0 = time.perf_counter()
@@ -288,6 +291,26 @@ def child(step: str, db: str, files: str) -> dict[str, Any]:
         "updated": sum(v["updated"] for v in ents.values()),
         "unchanged": sum(v["unchanged"] for v in ents.values()),
     }
+
+
+def undo_both() -> dict[str, Any]:
+    """Undo the no-change re-import, then the first import (the whole district's rows deleted
+    and its ledger emptied), newest first as undo requires; seconds of each."""
+    from seatkeeper.orgs.scoping import system_scope
+    from seatkeeper.roster.models import ImportRun, Student
+    from seatkeeper.roster.oneroster.undo import import_undo
+
+    out: dict[str, Any] = {}
+    for name, run in zip(
+        ("undo_again", "undo_first"),
+        ImportRun.objects.filter(status="applied").order_by("-pk")[:2],
+        strict=True,
+    ):
+        t0 = time.perf_counter()
+        import_undo(scope=system_scope(via="bench"), run=run)
+        out[name] = time.perf_counter() - t0
+    out["students_left"] = Student.objects.count()
+    return out
 
 
 WRITE_FLOOR_TABLES = ("roster_student", "roster_classroom", "roster_enrollment")
@@ -579,7 +602,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(f"{backend:8} peak RSS of the first import by size: {peaks}")
     print(json.dumps(out if len(out) > 1 else out[0]))
-    return 0
+    missed = any(o[b].get("goal_missed") for o in out for b in o if isinstance(o[b], dict))
+    return 1 if missed else 0
 
 
 def run_size(n: int, backends: str) -> dict[str, Any]:
@@ -625,6 +649,7 @@ def run_size(n: int, backends: str) -> dict[str, Any]:
                         conn.execute(f"DROP DATABASE {fname}")
             if backend == "sqlite":
                 res["floor"] = run_child("sqlite-floor", db, files)
+            res["undo"] = run_child("undo", db, files)  # last: it empties the district
             results[backend] = res
         finally:
             if drop:
@@ -654,9 +679,19 @@ def run_size(n: int, backends: str) -> dict[str, Any]:
                 f" · write floor {wf['seconds']:.1f}s ({wf['rows']} rows into the live schema)"
                 f" · first/write floor {f['seconds'] / wf['seconds']:.1f}x"
             )
+        u = res["undo"]
+        line += (
+            f" · undo of the re-import {u['undo_again']:.1f}s, of the first import "
+            f"{u['undo_first']:.1f}s ({u['students_left']} students left)"
+        )
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"{line} · load average {load}", flush=True)
         res["load_average"] = load
+        if a["seconds"] > f["seconds"] or u["students_left"]:
+            # the rostering issue's goal (a re-import with no change is cheaper than the first
+            # import) and undo's (nothing of the import left): a regression, not noise
+            print(f"GOAL MISSED at {n:,} on {backend}", flush=True)
+            res["goal_missed"] = True
     return {"students": n, "rows": rows, **results}
 
 
