@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_dedup.py quality            # P/R/F1, Seatkeeper vs splink
     .venv/bin/python bench/bench_dedup.py scale 10000 100000 # time + peak RSS per size
+    .venv/bin/python bench/bench_dedup.py scale 1000000 --baseline e122165  # and vs a commit
 
 Quality is pairwise: a pair counts as predicted when both records end in one group (after
 clustering, for both tools), true when both records are copies of one entity. FEBRL fields are
