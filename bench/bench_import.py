@@ -12,7 +12,8 @@ enrollments), one school per 1000 students. Then, per backend, each step in its 
 `oneroster_import` again (no change), then undo of both imports, newest first (exit 1 when the
 re-import is slower than the first import or the undo leaves rows). On PostgreSQL it also times the floor: COPY of the same
 CSV files into plain tables, then primary keys, unique keys, indexes and foreign keys like the
-schema's. Prints seconds, rows/s, the ratio to the floor, peak RSS (MB above the process's RSS
+schema's, and the write floor: the same rows inserted into the live schema with no importer,
+once as is and once with no trigger or foreign-key check (split into inserts and deferred checks). Prints seconds, rows/s, the ratio to the floor, peak RSS (MB above the process's RSS
 after Django setup) and the load average; with several sizes, RSS per size shows whether memory
 stays flat as the files grow. Databases are named `<BENCH_DB_PREFIX>_<pid>` (default
 `bench_import`), so engineers sharing a server do not collide.
@@ -326,40 +327,59 @@ def write_floor() -> dict[str, Any]:
     into a table that already has them) and `SET CONSTRAINTS ALL IMMEDIATE` (the checks a
     COMMIT would run). No validation, no matching, no summary: the least any import into a live
     database with this schema pays.
+
+    Then the same again with `session_replication_role = replica` (no triggers fire: no
+    foreign-key check, no seat journal), which splits the write floor into index maintenance and
+    per-row checks. Only a superuser may set that; without one the split is left out.
     """
     from django.db import connection, transaction
 
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SELECT id FROM orgs_district WHERE slug = 'bench'")
-        (d,) = cur.fetchone()
-        cols = {}
-        for t in WRITE_FLOOR_TABLES:
-            cur.execute(
-                "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "
-                "FROM information_schema.columns WHERE table_name = %s",
-                [t],
-            )
-            cols[t] = cur.fetchone()[0]
-            cur.execute(
-                f"CREATE TEMP TABLE keep_{t} AS SELECT * FROM {t} WHERE district_id = %s", [d]
-            )
-        cur.execute("DELETE FROM roster_classroomteacher WHERE district_id = %s", [d])
-        for t in reversed(WRITE_FLOOR_TABLES):
-            cur.execute(f"DELETE FROM {t} WHERE district_id = %s", [d])
-        # The seat ledger's journal rows (the ledger is not synced: it is all rolled back).
-        cur.execute("DELETE FROM seats_seatjournal WHERE district_id = %s", [d])
-        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cur.execute("SET CONSTRAINTS ALL DEFERRED")
-        rows = 0
-        t0 = time.perf_counter()
-        for t in WRITE_FLOOR_TABLES:
-            cur.execute(f"INSERT INTO {t} ({cols[t]}) SELECT {cols[t]} FROM keep_{t}")
-            rows += cur.rowcount
-        cur.execute("DELETE FROM seats_seatjournal WHERE district_id = %s", [d])
-        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        seconds = time.perf_counter() - t0
-        transaction.set_rollback(True)
-    return {"seconds": seconds, "rows": rows}
+    with connection.cursor() as cur:
+        cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cur.fetchone()[0]
+    out: dict[str, Any] = {}
+    for replica in (False, True) if superuser else (False,):
+        with transaction.atomic(), connection.cursor() as cur:
+            res = _write_floor_pass(cur, replica=replica)
+            transaction.set_rollback(True)
+        if replica:
+            out["no_checks"] = res
+        else:
+            out.update(res)
+    return out
+
+
+def _write_floor_pass(cur: Any, *, replica: bool) -> dict[str, Any]:
+    cur.execute("SELECT id FROM orgs_district WHERE slug = 'bench'")
+    (d,) = cur.fetchone()
+    cols = {}
+    for t in WRITE_FLOOR_TABLES:
+        cur.execute(
+            "SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "
+            "FROM information_schema.columns WHERE table_name = %s",
+            [t],
+        )
+        cols[t] = cur.fetchone()[0]
+        cur.execute(f"CREATE TEMP TABLE keep_{t} AS SELECT * FROM {t} WHERE district_id = %s", [d])
+    cur.execute("DELETE FROM roster_classroomteacher WHERE district_id = %s", [d])
+    for t in reversed(WRITE_FLOOR_TABLES):
+        cur.execute(f"DELETE FROM {t} WHERE district_id = %s", [d])
+    # The seat ledger's journal rows (the ledger is not synced: it is all rolled back).
+    cur.execute("DELETE FROM seats_seatjournal WHERE district_id = %s", [d])
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cur.execute("SET CONSTRAINTS ALL DEFERRED")
+    if replica:
+        cur.execute("SET LOCAL session_replication_role = replica")
+    rows = 0
+    t0 = time.perf_counter()
+    for t in WRITE_FLOOR_TABLES:
+        cur.execute(f"INSERT INTO {t} ({cols[t]}) SELECT {cols[t]} FROM keep_{t}")
+        rows += cur.rowcount
+    cur.execute("DELETE FROM seats_seatjournal WHERE district_id = %s", [d])
+    t1 = time.perf_counter()
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    t2 = time.perf_counter()
+    return {"seconds": t2 - t0, "insert_seconds": t1 - t0, "checks_seconds": t2 - t1, "rows": rows}
 
 
 FLOOR_SQL = {
@@ -678,7 +698,15 @@ def run_size(n: int, backends: str) -> dict[str, Any]:
             line += (
                 f" · write floor {wf['seconds']:.1f}s ({wf['rows']} rows into the live schema)"
                 f" · first/write floor {f['seconds'] / wf['seconds']:.1f}x"
+                f" (inserts {wf['insert_seconds']:.1f}s, deferred checks {wf['checks_seconds']:.1f}s"
             )
+            if "no_checks" in wf:
+                nc = wf["no_checks"]
+                line += (
+                    f"; with no trigger or foreign-key check {nc['seconds']:.1f}s"
+                    f" = {nc['seconds'] / res['floor']['seconds']:.1f}x the floor"
+                )
+            line += ")"
         u = res["undo"]
         line += (
             f" · undo of the re-import {u['undo_again']:.1f}s, of the first import "
