@@ -10,11 +10,12 @@ N/25 teachers, 5 classes per teacher, every student in 5 classes of their school
 enrollments), one school per 1000 students. Then, per backend, each step in its own process
 (so its peak RSS is its own): migrate an empty database, `oneroster_import` (first import),
 `oneroster_import` again (no change), then undo of both imports, newest first (exit 1 when the
-re-import is slower than the first import or the undo leaves rows). On PostgreSQL it also times the floor: COPY of the same
-CSV files into plain tables, then primary keys, unique keys, indexes and foreign keys like the
-schema's, and the write floor: the same rows inserted into the live schema with no importer,
-once as is and once with no trigger or foreign-key check (split into inserts and deferred checks). Prints seconds, rows/s, the ratio to the floor, peak RSS (MB above the process's RSS
-after Django setup) and the load average; with several sizes, RSS per size shows whether memory
+re-import is slower than the first import or the undo leaves rows). On PostgreSQL it also times
+the floor (COPY of the same CSV files into plain tables, then primary keys, unique keys, indexes
+and foreign keys like the schema's) and the write floor (the same rows inserted into the live
+schema with no importer, split into inserts and deferred checks; again without the seat
+journal's safety-net trigger, and again with no trigger or foreign-key check at all). Prints
+seconds, rows/s, the ratio to the floor, peak RSS (MB above the process's RSS after Django setup) and the load average; with several sizes, RSS per size shows whether memory
 stays flat as the files grow. Databases are named `<BENCH_DB_PREFIX>_<pid>` (default
 `bench_import`), so engineers sharing a server do not collide.
 """
@@ -328,9 +329,10 @@ def write_floor() -> dict[str, Any]:
     COMMIT would run). No validation, no matching, no summary: the least any import into a live
     database with this schema pays.
 
-    Then the same again with `session_replication_role = replica` (no triggers fire: no
-    foreign-key check, no seat journal), which splits the write floor into index maintenance and
-    per-row checks. Only a superuser may set that; without one the split is left out.
+    Then the same again twice: with the seat journal's safety-net constraint trigger disabled
+    (`no_journal_check`), and with `session_replication_role = replica` (`no_checks`: no trigger
+    fires, no foreign-key check, no seat journal), which splits the write floor into index
+    maintenance and per-row checks. Only a superuser may set that; without one it is left out.
     """
     from django.db import connection, transaction
 
@@ -338,18 +340,18 @@ def write_floor() -> dict[str, Any]:
         cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         superuser = cur.fetchone()[0]
     out: dict[str, Any] = {}
-    for replica in (False, True) if superuser else (False,):
+    for mode in ("as_is", "no_journal_check", *(("no_checks",) if superuser else ())):
         with transaction.atomic(), connection.cursor() as cur:
-            res = _write_floor_pass(cur, replica=replica)
+            res = _write_floor_pass(cur, mode)
             transaction.set_rollback(True)
-        if replica:
-            out["no_checks"] = res
-        else:
+        if mode == "as_is":
             out.update(res)
+        else:
+            out[mode] = res
     return out
 
 
-def _write_floor_pass(cur: Any, *, replica: bool) -> dict[str, Any]:
+def _write_floor_pass(cur: Any, mode: str) -> dict[str, Any]:
     cur.execute("SELECT id FROM orgs_district WHERE slug = 'bench'")
     (d,) = cur.fetchone()
     cols = {}
@@ -368,7 +370,9 @@ def _write_floor_pass(cur: Any, *, replica: bool) -> dict[str, Any]:
     cur.execute("DELETE FROM seats_seatjournal WHERE district_id = %s", [d])
     cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cur.execute("SET CONSTRAINTS ALL DEFERRED")
-    if replica:
+    if mode == "no_journal_check":  # rolled back with the rest
+        cur.execute("ALTER TABLE seats_seatjournal DISABLE TRIGGER seats_journal_synced")
+    if mode == "no_checks":
         cur.execute("SET LOCAL session_replication_role = replica")
     rows = 0
     t0 = time.perf_counter()
@@ -700,6 +704,10 @@ def run_size(n: int, backends: str) -> dict[str, Any]:
                 f" · first/write floor {f['seconds'] / wf['seconds']:.1f}x"
                 f" (inserts {wf['insert_seconds']:.1f}s, deferred checks {wf['checks_seconds']:.1f}s"
             )
+            if "no_journal_check" in wf:
+                line += (
+                    f"; without the journal's safety net {wf['no_journal_check']['seconds']:.1f}s"
+                )
             if "no_checks" in wf:
                 nc = wf["no_checks"]
                 line += (
