@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import CASCADE, DO_NOTHING, PROTECT, SET_NULL, ProtectedError
 from django.db.models.deletion import get_candidate_relations_to_delete
 
 from bench.generate import generate_district
-from seatkeeper.orgs.models import School
+from seatkeeper.orgs.models import Membership, MembershipSchool, Role, School
 from seatkeeper.roster.models import Classroom, Course, Student, Teacher, Term
 from seatkeeper.roster.oneroster import journal
 from seatkeeper.seats import ledger
@@ -98,9 +99,13 @@ def test_set_based_delete_leaves_the_database_as_the_orm_delete_does(district, m
 
 
 def test_protect_refuses_naming_the_rows_and_deletes_nothing(district):
-    before = everything()
     school = School.objects.filter(district=district).order_by("pk").first()
-    with pytest.raises(ProtectedError) as exc, transaction.atomic():
+    # A principal's school: the membership row cascades, and is checked before the PROTECT.
+    user = get_user_model().objects.create_user("principal@example.org", password="x")
+    member = Membership.objects.create(user=user, role=Role.SCHOOL_ADMIN, district=district)
+    MembershipSchool.objects.create(district=district, membership=member, school=school)
+    before = everything()
+    with pytest.raises(ProtectedError) as exc:  # after deleting its memberships (CASCADE)
         journal.delete_cascading(School, district.pk, "id = %s", [school.pk])
     assert exc.value.protected_objects, "the error names the rows that point to the school"
     assert all(o.school_id == school.pk for o in exc.value.protected_objects)
@@ -108,7 +113,8 @@ def test_protect_refuses_naming_the_rows_and_deletes_nothing(district):
 
 
 def test_every_key_to_a_row_undo_deletes_has_an_on_delete_it_knows():
-    """A new model pointing to a roster row with RESTRICT or SET(...) must teach undo first."""
+    """A new model pointing to a roster row with RESTRICT or SET(...), or a key cascading to
+    its own table, must teach undo first."""
     known = {CASCADE, SET_NULL, PROTECT, DO_NOTHING}
 
     def walk(model, seen=()):
@@ -117,6 +123,8 @@ def test_every_key_to_a_row_undo_deletes_has_an_on_delete_it_knows():
                 f"{rel.related_model.__name__}.{rel.field.name} -> {model.__name__}: "
                 f"on_delete {rel.on_delete.__name__} is not handled by journal.delete_cascading"
             )
+            if rel.on_delete is CASCADE:
+                assert rel.related_model is not model, f"{model.__name__} cascades to itself"
             if rel.on_delete is CASCADE and rel.related_model not in seen:
                 walk(rel.related_model, (*seen, model))
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     CASCADE,
     DO_NOTHING,
@@ -272,35 +272,40 @@ def delete_cascading(model: type[Model], d: int, where: str, params: Sequence[An
     """Delete the rows of `model` matching `where` (SQL over its own columns), and apply every
     key pointing to them as its `on_delete` says, the way the ORM's `delete()` does, but
     set-based: one statement per table and key whatever the number of rows, none of them
-    loaded into Python (undo of a 100k-student import deleted through the ORM's collector,
-    which loads every instance: bench/README.md, "undo"). Children go first, while the rows
-    they point to still exist; PROTECT refuses with the ORM's `ProtectedError`, naming a few
-    of the rows that point here. Our models use no delete
+    loaded into Python (undo of a 100k-student import went through the ORM's collector, which
+    loads every instance: bench/README.md, "undo"). Children go first, while the rows they
+    point to still exist. PROTECT refuses with the ORM's `ProtectedError`, naming a few of the
+    rows that point here, and nothing is left deleted (a savepoint). Our models use no delete
     signals. Returns the number of `model` rows deleted. `d` is the district: every statement
     on a tenant table is scoped by it."""
+    with transaction.atomic():
+        return _delete_cascading(model, d, where, list(params))
+
+
+def _delete_cascading(model: type[Model], d: int, where: str, params: list[Any]) -> int:
     t = model._meta.db_table
-    ids = f"SELECT id FROM {t} WHERE {where}"
     for rel in get_candidate_relations_to_delete(model._meta):
-        child = rel.related_model
-        ct, col = child._meta.db_table, _qn(rel.field.column)
-        cond, cparams = f"{col} IN ({ids})", list(params)
-        if any(f.column == "district_id" for f in child._meta.concrete_fields):
-            cond, cparams = f"district_id = %s AND {cond}", [d, *cparams]
-        how = rel.on_delete
+        child, how = rel.related_model, rel.on_delete
         if how is DO_NOTHING:  # the seat ledger: no constraint, follows by sync
             continue
-        if how is CASCADE:
-            delete_cascading(child, d, cond, cparams)
+        ct, col = child._meta.db_table, _qn(rel.field.column)
+        keys = f"SELECT {_qn(rel.field.target_field.column)} FROM {t} WHERE {where}"
+        cond, cparams = f"{col} IN ({keys})", params
+        if any(f.column == "district_id" for f in child._meta.concrete_fields):
+            cond, cparams = f"district_id = %s AND {cond}", [d, *params]
+        if how is CASCADE and child is not model:
+            _delete_cascading(child, d, cond, cparams)
         elif how is SET_NULL:
             ex(f"UPDATE {ct} SET {col} = NULL WHERE {cond}", cparams)
         elif how is PROTECT:
-            found = [pk for (pk,) in q(f"SELECT id FROM {ct} WHERE {cond} LIMIT 3", cparams)]
+            pk = _qn(child._meta.pk.column)
+            found = [v for (v,) in q(f"SELECT {pk} FROM {ct} WHERE {cond} LIMIT 3", cparams)]
             if found:
                 raise ProtectedError(
                     f"Cannot delete some {model._meta.verbose_name_plural}: "
                     f"{child._meta.verbose_name_plural} point to them ({rel.field.name}).",
                     set(child._default_manager.filter(pk__in=found)),
                 )
-        else:  # RESTRICT, SET_DEFAULT, SET(...): none of our models uses them (a test checks)
+        else:  # RESTRICT, SET_DEFAULT, SET(...), a key cascading to its own table: unused
             raise NotImplementedError(f"{child.__name__}.{rel.field.name}: on_delete {how!r}")
     return ex(f"DELETE FROM {t} WHERE {where}", params)
