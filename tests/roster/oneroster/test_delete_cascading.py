@@ -12,16 +12,17 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CASCADE, DO_NOTHING, PROTECT, SET_NULL, ProtectedError
 from django.db.models.deletion import get_candidate_relations_to_delete
+from django.utils import timezone
 
 from bench.generate import generate_district
 from seatkeeper.orgs.models import Membership, MembershipSchool, Role, School
-from seatkeeper.roster.models import Classroom, Course, Student, Teacher, Term
+from seatkeeper.roster.models import Classroom, Course, Student, StudentActivity, Teacher, Term
 from seatkeeper.roster.oneroster import journal
 from seatkeeper.seats import ledger
-from seatkeeper.seats.models import Seat
+from seatkeeper.seats.models import Seat, SeatCount
 
 
 def everything() -> dict[str, list[tuple[object, ...]]]:
@@ -130,3 +131,47 @@ def test_every_key_to_a_row_undo_deletes_has_an_on_delete_it_knows():
 
     for model in journal.DELETE_ORDER:
         walk(model)
+
+
+def test_undo_reads_the_tables_of_everything_that_goes_with_the_created_rows():
+    tables = journal.tables_undo_reads()
+    for model in (*journal.DELETE_ORDER, StudentActivity, MembershipSchool, SeatCount):
+        assert model._meta.db_table in tables
+    assert Seat._meta.db_table not in tables  # DO_NOTHING: the ledger follows by sync
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statistics_are_refreshed_for_tables_a_big_write_left_stale():
+    """Undo's deletes plan on real row counts (PostgreSQL): a table with most of its rows
+    written since its last ANALYZE is analyzed first, and only such a table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL plans on statistics; SQLite has none to refresh")
+    d = generate_district("stats", students=600, seed=5, schools=2)  # analyzed after its COPY
+    students = list(Student.objects.filter(district=d))
+    at = timezone.now()
+    StudentActivity.objects.bulk_create(
+        StudentActivity(district=d, student=s, kind="work", at=at)
+        for _ in range(5)
+        for s in students
+    )
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_force_next_flush()")
+    with connection.cursor() as cur:  # the counters are flushed when that transaction ends
+        cur.execute("SELECT 1")
+
+    def last_analyze() -> dict[str, object]:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname = ANY (%s)",
+                [["roster_student", "roster_studentactivity"]],
+            )
+            return dict(cur.fetchall())
+
+    before = last_analyze()
+    done = journal.refresh_statistics(journal.tables_undo_reads())
+    assert "roster_studentactivity" in done  # 3,000 rows written since its last ANALYZE
+    assert "roster_student" not in done  # none since
+    after = last_analyze()
+    assert after["roster_studentactivity"] != before["roster_studentactivity"]
+    assert after["roster_student"] == before["roster_student"]
+    assert journal.refresh_statistics(journal.tables_undo_reads()) == []

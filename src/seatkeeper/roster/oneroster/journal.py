@@ -268,6 +268,51 @@ def restore(district_id: int, batch: str, settle: Callable[[], object] = lambda:
     ImportJournal.objects.filter(district_id=d, batch=batch).delete()
 
 
+def tables_undo_reads() -> list[str]:
+    """Every table undo's deletes read: the created rows' tables and, through the keys that
+    point to them, the tables of everything that goes with them or loses its key."""
+    out: list[str] = []
+
+    def walk(model: type[Model]) -> None:
+        if model._meta.db_table in out:
+            return
+        out.append(model._meta.db_table)
+        for rel in get_candidate_relations_to_delete(model._meta):
+            if rel.on_delete is not DO_NOTHING:
+                walk(rel.related_model)
+
+    for model in DELETE_ORDER:
+        walk(model)
+    return out
+
+
+def refresh_statistics(tables: Iterable[str]) -> list[str]:
+    """PostgreSQL: ANALYZE those of `tables` whose statistics no longer describe them (more
+    than a tenth of their rows written since the last ANALYZE, or never analyzed); returns the
+    tables analyzed. Run it outside the transaction that reads them: ANALYZE's lock (it only
+    excludes another ANALYZE or VACUUM of the table, never reads or writes) then lasts as long
+    as the sampling, a fraction of a second.
+
+    Why: the rows of a big import are all new, and until autovacuum gets to them the planner
+    believes a district has a handful of rows. Undo's set-based deletes (`delete_cascading`)
+    then get nested loops over the whole district: 105 s to clear the merge key of 100k new
+    students instead of a tenth of a second (bench/README.md, "undo")."""
+    if connection.vendor != "postgresql":
+        return []
+    stale = [
+        name
+        for (name,) in q(
+            "SELECT relname FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+            "AND relname = ANY (%s) AND n_mod_since_analyze > 1000 "
+            "AND n_mod_since_analyze > 0.1 * greatest(n_live_tup, 1)",
+            [list(tables)],
+        )
+    ]
+    for name in stale:
+        ex(f"ANALYZE {_qn(name)}")
+    return stale
+
+
 def delete_cascading(model: type[Model], d: int, where: str, params: Sequence[Any]) -> int:
     """Delete the rows of `model` matching `where` (SQL over its own columns), and apply every
     key pointing to them as its `on_delete` says, the way the ORM's `delete()` does, but

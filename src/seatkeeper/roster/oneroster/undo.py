@@ -143,6 +143,9 @@ def import_undo(*, scope: Scope, run: ImportRun, dry_run: bool = False) -> dict[
     scope, district = district_for(scope, district.slug)
     summary: dict[str, Any] = {"import_run": run.pk, "file": run.file_name, "dry_run": dry_run}
     with district_import_lock(district.slug):  # no import of the district meanwhile
+        # Statistics first, in their own short statements, so the deletes plan on real row
+        # counts (the import's rows may be too new for autovacuum to have seen them).
+        journal.refresh_statistics(journal.tables_undo_reads())
         try:
             with transaction.atomic():
                 run = ImportRun.objects.select_for_update().get(pk=run.pk)
