@@ -296,7 +296,7 @@ def refresh_statistics(tables: Iterable[str]) -> list[str]:
     Why: the rows of a big import are all new, and until autovacuum gets to them the planner
     believes a district has a handful of rows. Undo's set-based deletes (`delete_cascading`)
     then get nested loops over the whole district: 105 s to clear the merge key of 100k new
-    students instead of a tenth of a second (bench/README.md, "undo")."""
+    students instead of a tenth of a second (bench/README.md, "Undo of an import, set-based")."""
     if connection.vendor != "postgresql":
         return []
     stale = [
@@ -318,8 +318,8 @@ def delete_cascading(model: type[Model], d: int, where: str, params: Sequence[An
     key pointing to them as its `on_delete` says, the way the ORM's `delete()` does, but
     set-based: one statement per table and key whatever the number of rows, none of them
     loaded into Python (undo of a 100k-student import went through the ORM's collector, which
-    loads every instance: bench/README.md, "undo"). Children go first, while the rows they
-    point to still exist. PROTECT refuses with the ORM's `ProtectedError`, naming a few of the
+    loads every instance: bench/README.md, "Undo of an import, set-based"). Children go first,
+    while the rows they point to still exist. PROTECT refuses with the ORM's `ProtectedError`, naming a few of the
     rows that point here, and nothing is left deleted (a savepoint). Our models use no delete
     signals. Returns the number of `model` rows deleted. `d` is the district: every statement
     on a tenant table is scoped by it."""
